@@ -1,0 +1,61 @@
+"""Command line: ``fastfib N [--mod M] [--lucas]`` prints the exact value."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from typing import NoReturn, Sequence
+
+_INTEGER = re.compile(r"-?[0-9]+\Z")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, exit status 2, as argparse does but without the usage block.
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _integer(text: str) -> int:
+    if not _INTEGER.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal integer")
+    return int(text) if len(text) <= 4000 else _big_int(text)
+
+
+def _big_int(text: str) -> int:
+    import gmpy2  # int(str) refuses over 4300 digits on Python 3.11+
+
+    return int(gmpy2.mpz(text))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="fastfib", description="Print the exact n-th Fibonacci (or Lucas) number in decimal.")
+    p.add_argument("n", type=_integer, help="the index, any integer (negative allowed)")
+    p.add_argument("--mod", type=_integer, metavar="M", help="print the value modulo M (M >= 1); n may then be huge")
+    p.add_argument("--lucas", action="store_true", help="print the Lucas number L(n) instead of F(n)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, or 2 for bad arguments)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.mod is not None and args.mod < 1:
+        parser.error(f"argument --mod: must be a positive integer (>= 1), got {args.mod}")
+    import fastfib
+    from fastfib import _core
+
+    try:
+        if args.mod is None:
+            value = fastfib.lucas(args.n) if args.lucas else fastfib.fib(args.n)
+        elif args.lucas:  # L(n) = F(n-1) + F(n+1)
+            m = args.mod
+            value = (fastfib.fib_mod(args.n - 1, m) + fastfib.fib_mod(args.n + 1, m)) % m
+        else:
+            value = fastfib.fib_mod(args.n, args.mod)
+    except (ValueError, OverflowError) as exc:
+        parser.error(str(exc))
+    out = sys.stdout.buffer
+    out.write(_core.decimal(value) + b"\n")
+    out.flush()
+    return 0

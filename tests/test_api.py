@@ -1,0 +1,216 @@
+"""fastfib's public functions against the naive reference and known identities."""
+
+from __future__ import annotations
+
+import math
+
+import gmpy2
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fastfib
+from fastfib import fib, fib_digits, fib_mod, fib_pair, lucas, reference
+
+SPAN = range(-3000, 3001)
+
+
+@pytest.fixture(scope="module")
+def fib_table() -> dict[int, int]:
+    return {n: reference.fib(n) for n in SPAN}
+
+
+def test_public_names() -> None:
+    assert set(fastfib.__all__) == {"fib", "fib_pair", "lucas", "fib_mod", "fib_digits", "__version__"}
+    assert isinstance(fastfib.__version__, str) and fastfib.__version__
+
+
+def test_known_values() -> None:
+    assert fib(100) == 354224848179261915075
+    assert [fib(n) for n in range(-6, 8)] == [-8, 5, -3, 2, -1, 1, 0, 1, 1, 2, 3, 5, 8, 13]
+    assert [lucas(n) for n in range(-4, 6)] == [7, -4, 3, -1, 2, 1, 3, 4, 7, 11]
+    assert fib(94) == 19740274219868223167  # past the 64-bit overflow of the Go original
+
+
+def test_fib_every_n_in_span(fib_table: dict[int, int]) -> None:
+    for n in SPAN:
+        value = fib(n)
+        assert type(value) is gmpy2.mpz
+        assert value == fib_table[n], n
+
+
+def test_fib_pair_every_n_in_span(fib_table: dict[int, int]) -> None:
+    for n in SPAN[:-1]:
+        lo, hi = fib_pair(n)
+        assert type(lo) is type(hi) is gmpy2.mpz
+        assert (lo, hi) == (fib_table[n], fib_table[n + 1]), n
+
+
+def test_lucas_every_n_in_span() -> None:
+    for n in SPAN:
+        value = lucas(n)
+        assert type(value) is gmpy2.mpz
+        assert value == reference.lucas(n), n
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 10, 997, 10**9 + 7, 2**32 - 1, 2**32 + 15, 2**64 - 59, 2**64 + 13, 2**127 - 1])
+def test_fib_mod_every_n_in_span(fib_table: dict[int, int], m: int) -> None:
+    for n in SPAN:
+        value = fib_mod(n, m)
+        assert type(value) is gmpy2.mpz
+        assert value == fib_table[n] % m, (n, m)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(-100_000, 100_000))
+def test_fib_and_lucas_drawn_n(n: int) -> None:
+    assert fib(n) == reference.fib(n)
+    assert lucas(n) == reference.lucas(n)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(-100_000, 100_000), st.integers(1, 2**200))
+def test_fib_mod_drawn(n: int, m: int) -> None:
+    assert fib_mod(n, m) == reference.fib_mod(n, m)
+
+
+# --- identities at large n -------------------------------------------------
+
+LARGE = st.integers(1, 10**6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(LARGE)
+def test_cassini(n: int) -> None:
+    assert fib(n - 1) * fib(n + 1) - fib(n) ** 2 == (-1) ** n
+
+
+@settings(max_examples=15, deadline=None)
+@given(LARGE, LARGE)
+def test_addition_formula(m: int, n: int) -> None:
+    assert fib(m + n) == fib(m) * fib(n + 1) + fib(m - 1) * fib(n)
+
+
+@settings(max_examples=15, deadline=None)
+@given(LARGE, LARGE)
+def test_gcd_of_fibonacci_numbers(m: int, n: int) -> None:
+    assert gmpy2.gcd(fib(m), fib(n)) == fib(math.gcd(m, n))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(-(10**6), 10**6))
+def test_lucas_from_fibonacci(n: int) -> None:
+    assert lucas(n) == fib(n - 1) + fib(n + 1)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(-(10**6), 10**6))
+def test_pair_and_gmp_agree(n: int) -> None:
+    lo, hi = fib_pair(n)
+    assert (lo, hi) == (fib(n), fib(n + 1))
+    if n >= 0:
+        assert lo == gmpy2.fib(n)
+
+
+# --- fib_mod at huge n -----------------------------------------------------
+
+
+def _pisano(m: int) -> int:
+    """Period of F(n) mod m, found by stepping the recurrence (small m only)."""
+    a, b, k = 0, 1, 0
+    while True:
+        a, b, k = b, (a + b) % m, k + 1
+        if (a, b) == (0, 1):
+            return k
+
+
+@pytest.mark.parametrize("m", [2, 10, 12, 1000, 2024])
+@pytest.mark.parametrize("n", [10**1000, -(10**1000), 10**1000 + 1, 3**2000], ids=["1e1000", "-1e1000", "1e1000+1", "3^2000"])
+def test_fib_mod_huge_n_by_pisano_period(n: int, m: int) -> None:
+    assert fib_mod(n, m) == reference.fib_mod(n % _pisano(m), m)  # n % p keeps the sign rule exact
+
+
+@pytest.mark.parametrize("p", [1_000_003, 999_983, 1_000_039, 10**9 + 7])
+def test_fib_mod_huge_n_prime_modulus(p: int) -> None:
+    # For a prime p, the period of F mod p divides p - 1 when p = ±1 (mod 5)
+    # and 2(p + 1) when p = ±2 (mod 5).
+    assert gmpy2.is_prime(p)
+    period = p - 1 if p % 5 in (1, 4) else 2 * (p + 1)
+    for n in (10**1000, 10**1000 + 12345, -(7**1200)):
+        reduced = n % period
+        expected = fib(reduced) % p if reduced < 10**7 else fib_mod(reduced, p)
+        assert fib_mod(n, p) == expected
+
+
+def test_fib_mod_wide_modulus_matches_exact_value() -> None:
+    n = 123_457
+    for m in (2**200 + 235, 3**150, 10**60 + 3):
+        assert fib_mod(n, m) == fib(n) % m
+        assert fib_mod(-n - 1, m) == fib(-n - 1) % m
+
+
+# --- decimal digits ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, -1, -2, 93, 94, -94, 20_000, 100_003, -100_004, 10**6])
+def test_fib_digits_match_gmpy2(n: int) -> None:
+    digits = fib_digits(n)
+    assert type(digits) is bytes
+    assert digits == gmpy2.digits(fib(n)).encode("ascii")
+
+
+def test_fib_digits_beyond_python_str_limit() -> None:
+    digits = fib_digits(50_000)  # 10,450 digits: str(int) refuses these by default
+    assert len(digits) == 10_450
+    assert int(gmpy2.mpz(digits.decode())) == fib(50_000)
+
+
+# --- argument rules ---------------------------------------------------------
+
+ONE_ARG = [fib, fib_pair, lucas, fib_digits]
+
+
+@pytest.mark.parametrize("func", ONE_ARG)
+@pytest.mark.parametrize("bad", [True, False, 7.0, "7", None, 1 + 0j, [7]])
+def test_non_integers_are_refused(func, bad) -> None:
+    with pytest.raises(TypeError, match=r"\bn must be an integer"):
+        func(bad)
+
+
+@pytest.mark.parametrize("bad", [True, 7.0, "7", None])
+def test_fib_mod_refuses_non_integers(bad) -> None:
+    with pytest.raises(TypeError, match=r"\bn must be an integer"):
+        fib_mod(bad, 5)
+    with pytest.raises(TypeError, match=r"\bm must be an integer"):
+        fib_mod(5, bad)
+
+
+@pytest.mark.parametrize("m", [0, -1, -(10**30)])
+def test_fib_mod_refuses_non_positive_modulus(m: int) -> None:
+    with pytest.raises(ValueError, match=r"\bm must be a positive integer"):
+        fib_mod(5, m)
+
+
+def test_index_like_integers_are_accepted() -> None:
+    class Index:
+        def __index__(self) -> int:
+            return 10
+
+    assert fib(gmpy2.mpz(10)) == fib(Index()) == 55
+    assert fib_mod(gmpy2.mpz(10**30), gmpy2.mpz(97)) == fib_mod(10**30, 97)
+
+
+@pytest.mark.parametrize("func", ONE_ARG)
+@pytest.mark.parametrize("n", [10**12, -(10**12), 2**64, 10**1000], ids=["1e12", "-1e12", "2^64", "1e1000"])
+def test_results_too_large_for_memory_raise_at_once(func, n: int) -> None:
+    with pytest.raises(OverflowError, match=r"n=.* is too large.*must be at most"):
+        func(n)
+
+
+def test_inputs_are_never_written() -> None:
+    n, m = gmpy2.mpz(10**40 + 7), gmpy2.mpz(2**100 + 3)
+    result = fib_mod(n, m)
+    assert (n, m) == (10**40 + 7, 2**100 + 3)
+    assert result is not n and result is not m
+    a, b = fib(5), fib(5)
+    assert a is not b  # every call hands back a fresh object

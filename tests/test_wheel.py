@@ -1,0 +1,51 @@
+"""The built wheel: what it holds, what it pins, and that it installs cleanly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import gmpy2
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+        check=True,
+        timeout=600,
+    )
+    (built,) = out.glob("fastfib-*.whl")
+    return built
+
+
+def test_wheel_contents_and_pin(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        metadata = next(zf.read(n).decode() for n in names if n.endswith(".dist-info/METADATA"))
+    assert any(n.startswith("fastfib/_core.") and n.endswith(".so") for n in names)
+    assert {"fastfib/_core.pyi", "fastfib/py.typed", "fastfib/__init__.py"} <= set(names)
+    assert not [n for n in names if n.endswith((".pyx", ".c", ".pxd"))]
+    assert f"Requires-Dist: gmpy2=={gmpy2.__version__}" in metadata.splitlines()
+
+
+def test_wheel_installs_into_fresh_venv(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, timeout=600)
+    proc = subprocess.run(
+        [str(python), "-c", "import fastfib; print(fastfib.fib(100))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,  # not the source tree, so the installed copy is imported
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "354224848179261915075\n"
