@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import os
+import re
 
 # log2 of the golden ratio: F(n) and L(n) have about n * LOG2_PHI bits.
 LOG2_PHI = 0.6942419136306174
@@ -52,7 +53,7 @@ def as_index(value: object, name: str = "n") -> int:
     n = as_int(value, name)
     if abs(n) > MAX_INDEX:
         raise OverflowError(
-            f"{name}={_short(n)} is too large: the result would need about "
+            f"{name}={describe(n)} is too large: the result would need about "
             f"{_size(abs(n))} of memory; |{name}| must be at most {MAX_INDEX} on this machine"
         )
     return n
@@ -62,12 +63,31 @@ def as_modulus(value: object, name: str = "m") -> int:
     """Like :func:`as_int`, and raise ValueError unless value >= 1."""
     m = as_int(value, name)
     if m < 1:
-        raise ValueError(f"{name} must be a positive integer (>= 1), got {_short(m)}")
+        raise ValueError(f"{name} must be a positive integer (>= 1), got {describe(m)}")
     return m
 
 
-def _short(n: int) -> str:
-    # Huge arguments are described by size: formatting them would be slow.
+_DECIMAL = re.compile(r"-?[0-9]+")
+
+
+def parse_decimal(text: str) -> int:
+    """Parse a strict decimal integer: optional '-', ASCII digits, nothing else.
+
+    No '+', spaces, underscores or exponents.  Long inputs are parsed by GMP,
+    so CPython's 4300-digit limit on int(str) does not apply.
+    Raises ValueError on anything else.
+    """
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(f"{text[:40]!r} is not a decimal integer")
+    if len(text) <= 4000:
+        return int(text)
+    import gmpy2
+
+    return int(gmpy2.mpz(text))
+
+
+def describe(n: int) -> str:
+    """``str(n)`` for n up to 64 bits; a larger n is described by its size (formatting it would be slow)."""
     bits = n.bit_length()
     return str(n) if bits <= 64 else f"{'-' if n < 0 else ''}<{bits}-bit integer>"
 

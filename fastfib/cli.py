@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from typing import NoReturn, Sequence
 
-_INTEGER = re.compile(r"-?[0-9]+\Z")
+from fastfib._args import parse_decimal
+
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,15 +17,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _integer(text: str) -> int:
-    if not _INTEGER.match(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal integer")
-    return int(text) if len(text) <= 4000 else _big_int(text)
-
-
-def _big_int(text: str) -> int:
-    import gmpy2  # int(str) refuses over 4300 digits on Python 3.11+
-
-    return int(gmpy2.mpz(text))
+    try:
+        return parse_decimal(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,64 @@
+"""Response bytes for both handlers, built directly so no number passes through str(int).
+
+awslambdaric sends a handler's ``bytes`` return value on untouched, so the
+digits from GMP go straight into the payload.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from fastfib.events import ALB
+
+if TYPE_CHECKING:
+    from typing import Mapping
+
+    from fastfib.events import HttpEvent
+
+JSON_TYPE = "application/json"
+
+# The statuses the handlers send (http.HTTPStatus would cost an import at start).
+REASONS = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 422: "Unprocessable Content", 500: "Internal Server Error"}
+
+
+def result_json(digits: bytes) -> bytes:
+    """The compact result object, ``{"result":<digits>}``."""
+    return b'{"result":' + digits + b"}"
+
+
+def error_json(message: str) -> bytes:
+    """The compact error object, ``{"error":"<message>"}``."""
+    return json.dumps({"error": message}, separators=(",", ":")).encode()
+
+
+def http_response(
+    event: HttpEvent,
+    status: int,
+    body_json: bytes,
+    extra_headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """A proxy response for ``event``'s shape, with ``body_json`` as its JSON-string body.
+
+    ALB responses carry ``statusDescription`` and, in multi-value mode,
+    ``multiValueHeaders`` instead of ``headers``.
+    """
+    head: dict[str, object] = {"statusCode": status}
+    if event.kind == ALB:
+        head["statusDescription"] = f"{status} {REASONS[status]}"
+    headers = {"Content-Type": JSON_TYPE, **(extra_headers or {})}
+    if event.multi_value:
+        head["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
+    else:
+        head["headers"] = headers
+    prefix = json.dumps(head, separators=(",", ":")).encode()[:-1]
+    return prefix + b',"body":' + _json_string(body_json) + b',"isBase64Encoded":false}'
+
+
+def _json_string(text: bytes) -> bytes:
+    # Result bodies are digits, braces and quotes: escaping the quotes is all
+    # they need, and it avoids decoding megabytes of digits.  Anything else
+    # (error messages) goes through the JSON encoder.
+    if text.startswith(b'{"result":'):
+        return b'"' + text.replace(b'"', b'\\"') + b'"'
+    return json.dumps(text.decode()).encode()

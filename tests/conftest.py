@@ -1,0 +1,26 @@
+"""Shared test set-up: the repository's tools/ (RIE driver) on sys.path, sample events."""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+EVENT_FILES = ["apigw_v1", "apigw_v2", "alb", "function_url"]
+
+
+@pytest.fixture
+def sample_event() -> Callable[[str], dict[str, Any]]:
+    """A fresh copy of events/<name>.json."""
+
+    def load(name: str) -> dict[str, Any]:
+        return copy.deepcopy(json.loads((ROOT / "events" / f"{name}.json").read_text()))
+
+    return load

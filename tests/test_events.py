@@ -1,0 +1,153 @@
+"""Event parsing: raw events and the four HTTP proxy shapes."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from fastfib.errors import InvalidInput
+from fastfib.events import ALB, HTTP_V2, REST_V1, FibRequest, HttpEvent, http_request, raw_request
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ({"n": 7}, FibRequest(7)),
+        ({"n": -8}, FibRequest(-8)),
+        ({"n": 10**100, "mod": 97}, FibRequest(10**100, 97)),
+        ({"n": 7, "other": "ignored"}, FibRequest(7)),
+    ],
+)
+def test_raw_request(event: dict, expected: FibRequest) -> None:
+    assert raw_request(event) == expected
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({}, r"^n is required"),
+        ({"mod": 5}, r"^n is required"),
+        ({"n": None}, r"^n must be an integer, got null$"),
+        ({"n": True}, r"^n must be an integer, got a boolean$"),
+        ({"n": 7.0}, r"^n must be an integer, got a non-integer number \(7.0\)$"),
+        ({"n": "7"}, r"^n must be an integer, got a string$"),
+        ({"n": [7]}, r"^n must be an integer, got an array$"),
+        ({"n": {"v": 7}}, r"^n must be an integer, got an object$"),
+        ({"n": 7, "mod": 0}, r"^mod must be an integer >= 1, got 0$"),
+        ({"n": 7, "mod": -3}, r"^mod must be an integer >= 1, got -3$"),
+        ({"n": 7, "mod": 2.5}, r"^mod must be an integer, got a non-integer"),
+        ({"n": 7, "mod": None}, r"^mod must be an integer, got null$"),
+        ([7], r"^event must be a JSON object"),
+        ("7", r"^event must be a JSON object"),
+        (7, r"^event must be a JSON object"),
+        (None, r"^event must be a JSON object.*got null"),
+    ],
+)
+def test_raw_request_rejects(event: object, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        raw_request(event)
+
+
+def test_shapes_are_recognised(sample_event) -> None:
+    kinds = {name: HttpEvent.parse(sample_event(name)) for name in ("apigw_v1", "apigw_v2", "alb", "function_url")}
+    assert {k: v.kind for k, v in kinds.items()} == {
+        "apigw_v1": REST_V1,
+        "apigw_v2": HTTP_V2,
+        "alb": ALB,
+        "function_url": HTTP_V2,
+    }
+    assert kinds["apigw_v2"].method == "POST" and kinds["apigw_v1"].method == "GET"
+    assert not any(v.multi_value for v in kinds.values())
+
+
+def test_sources_in_order(sample_event) -> None:
+    assert http_request(HttpEvent.parse(sample_event("apigw_v2"))) == FibRequest(13)  # body
+    assert http_request(HttpEvent.parse(sample_event("apigw_v1"))) == FibRequest(13)  # path
+    assert http_request(HttpEvent.parse(sample_event("alb"))) == FibRequest(13, 100)  # query
+    assert http_request(HttpEvent.parse(sample_event("function_url"))) == FibRequest(13)  # raw query
+
+    event = sample_event("apigw_v2")
+    event["rawQueryString"] = "n=99&mod=7"
+    event["pathParameters"] = {"n": "50"}
+    assert http_request(HttpEvent.parse(event)) == FibRequest(13, 7)  # n from body, mod from query
+    event["body"] = None
+    assert http_request(HttpEvent.parse(event)) == FibRequest(99, 7)  # query before path
+    event["rawQueryString"] = ""
+    assert http_request(HttpEvent.parse(event)) == FibRequest(50)
+
+
+def test_base64_body(sample_event) -> None:
+    event = sample_event("apigw_v2")
+    event["body"] = base64.b64encode(b'{"n": 20, "mod": 9}').decode()
+    event["isBase64Encoded"] = True
+    assert http_request(HttpEvent.parse(event)) == FibRequest(20, 9)
+    event["body"] = "not base64!"
+    with pytest.raises(InvalidInput, match="isBase64Encoded but is not valid base64"):
+        HttpEvent.parse(event)
+
+
+def test_alb_query_is_url_decoded(sample_event) -> None:
+    event = sample_event("alb")
+    event["queryStringParameters"] = {"n": "%2D8"}
+    assert http_request(HttpEvent.parse(event)) == FibRequest(-8)
+
+
+def test_alb_multi_value(sample_event) -> None:
+    event = sample_event("alb")
+    del event["queryStringParameters"], event["headers"]
+    event["multiValueHeaders"] = {"accept": ["*/*"]}
+    event["multiValueQueryStringParameters"] = {"n": ["21"]}
+    http = HttpEvent.parse(event)
+    assert http.multi_value
+    assert http_request(http) == FibRequest(21)
+    event["multiValueQueryStringParameters"] = {"n": ["21", "22"]}
+    with pytest.raises(InvalidInput, match="n must appear once in the query string"):
+        http_request(HttpEvent.parse(event))
+
+
+def test_query_values_on_big_n(sample_event) -> None:
+    event = sample_event("function_url")
+    big = "9" * 10_000  # past CPython's 4300-digit int(str) limit
+    event["rawQueryString"] = f"n={big}&mod=1000"
+    assert http_request(HttpEvent.parse(event)) == FibRequest(10**10_000 - 1, 1000)
+
+
+@pytest.mark.parametrize("text", ["+7", " 7", "7 ", "1e3", "7.0", "0x10", "1_000", "", "-", "seven", "٣"])
+def test_query_and_path_values_are_strict_decimals(sample_event, text: str) -> None:
+    event = sample_event("apigw_v1")
+    event["pathParameters"] = {"n": text}
+    with pytest.raises(InvalidInput, match=r"^n in the path must be a decimal integer"):
+        http_request(HttpEvent.parse(event))
+    event = sample_event("alb")
+    event["queryStringParameters"] = {"n": "7", "mod": text}
+    with pytest.raises(InvalidInput, match=r"^mod in the query string must be a decimal integer"):
+        http_request(HttpEvent.parse(event))
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("{", r"^body must be valid JSON"),
+        ("[13]", r"^body must be a JSON object.*got an array"),
+        ('{"n": "13"}', r"^n must be an integer, got a string"),
+        ('{"n": 13.0}', r"^n must be an integer, got a non-integer"),
+        ('{"n": NaN}', r"^n must be an integer, got a non-integer"),
+        ('{"n": 13, "mod": 0}', r"^mod must be an integer >= 1"),
+        ("{}", r"^n is required"),
+    ],
+)
+def test_bad_bodies(sample_event, body: str, message: str) -> None:
+    event = sample_event("apigw_v2")
+    event["body"] = body
+    with pytest.raises(InvalidInput, match=message):
+        http_request(HttpEvent.parse(event))
+
+
+@pytest.mark.parametrize(
+    "event",
+    [[], "x", 3, None, {}, {"httpMethod": 5}, {"version": "2.0", "requestContext": {"http": {}}}, {"requestContext": []}],
+)
+def test_not_a_proxy_event(event: object) -> None:
+    with pytest.raises(InvalidInput, match=r"proxy event|requestContext must be an object"):
+        HttpEvent.parse(event)

@@ -1,0 +1,153 @@
+"""The handlers under the real AWS Lambda Runtime Interface Emulator, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import gmpy2
+import pytest
+from rie import HostRie
+
+from fastfib.limits import DEFAULT_MAX_N, RESPONSE_LIMIT_BYTES
+
+EVENTS = Path(__file__).resolve().parents[1] / "events"
+
+
+@pytest.fixture(scope="module")
+def raw_rie() -> Iterator[HostRie]:
+    with HostRie("fastfib.handlers.raw") as rie:
+        yield rie
+
+
+@pytest.fixture(scope="module")
+def apigw_rie() -> Iterator[HostRie]:
+    with HostRie("fastfib.handlers.apigw") as rie:
+        yield rie
+
+
+def _error(body: bytes) -> dict:
+    error = json.loads(body)
+    assert set(error) >= {"errorType", "errorMessage"}, error
+    return error
+
+
+def test_seed_examples_byte_for_byte(raw_rie: HostRie, apigw_rie: HostRie) -> None:
+    assert raw_rie.invoke('{"n":7}') == (200, b'{"result":13}')
+    assert apigw_rie.invoke((EVENTS / "apigw_v2.json").read_bytes()) == (
+        200,
+        b'{"statusCode":200,"headers":{"Content-Type":"application/json"},'
+        b'"body":"{\\"result\\":233}","isBase64Encoded":false}',
+    )
+
+
+def test_values(raw_rie: HostRie) -> None:
+    assert raw_rie.invoke('{"n":-8}') == (200, b'{"result":-21}')
+    assert raw_rie.invoke('{"n":94}') == (200, b'{"result":19740274219868223167}')
+    status, body = raw_rie.invoke('{"n":1000000}')
+    assert status == 200
+    assert body == b'{"result":' + gmpy2.digits(gmpy2.fib(10**6)).encode() + b"}"
+    n = 10**100
+    status, body = raw_rie.invoke(b'{"n":%d,"mod":1000000007}' % n)
+    # 10**9+7 is prime and 2 (mod 5): the period of F mod it divides 2 * (10**9 + 8).
+    assert body == b'{"result":%d}' % (gmpy2.fib(n % (2 * (10**9 + 8))) % (10**9 + 7))
+
+
+@pytest.mark.parametrize("shape", ["apigw_v1", "alb", "function_url"])
+def test_every_proxy_shape(apigw_rie: HostRie, shape: str) -> None:
+    status, body = apigw_rie.invoke((EVENTS / f"{shape}.json").read_bytes())
+    outer = json.loads(body)
+    assert status == 200 and outer["statusCode"] == 200
+    assert json.loads(outer["body"]) == {"result": 33 if shape == "alb" else 233}
+
+
+def test_largest_allowed_n_comes_back_whole(raw_rie: HostRie, apigw_rie: HostRie) -> None:
+    expected = gmpy2.digits(gmpy2.fib(DEFAULT_MAX_N)).encode()
+    status, body = raw_rie.invoke(b'{"n":%d}' % DEFAULT_MAX_N, timeout=120)
+    assert status == 200 and len(body) <= RESPONSE_LIMIT_BYTES
+    assert body == b'{"result":' + expected + b"}"
+    event = json.loads((EVENTS / "function_url.json").read_text())
+    event["rawQueryString"] = f"n=-{DEFAULT_MAX_N}"
+    status, body = apigw_rie.invoke(json.dumps(event), timeout=120)
+    assert status == 200 and len(body) <= RESPONSE_LIMIT_BYTES
+    # F(-n) = -F(n) for even n
+    assert body.endswith(b'"body":"{\\"result\\":-' + expected + b'}","isBase64Encoded":false}')
+
+    error = _error(raw_rie.invoke(b'{"n":%d}' % (DEFAULT_MAX_N + 1))[1])
+    assert error["errorType"] == "InputTooLarge"
+    assert f"at most {DEFAULT_MAX_N}" in error["errorMessage"]
+    event["rawQueryString"] = f"n={DEFAULT_MAX_N + 1}"
+    outer = json.loads(apigw_rie.invoke(json.dumps(event))[1])
+    assert outer["statusCode"] == 422
+
+
+@pytest.mark.parametrize(
+    ("payload", "error_type", "needle"),
+    [
+        ("{}", "InvalidInput", "n is required"),
+        ('{"n":null}', "InvalidInput", "n must be an integer, got null"),
+        ('{"n":true}', "InvalidInput", "got a boolean"),
+        ('{"n":7.0}', "InvalidInput", "got a non-integer number"),
+        ('{"n":"7"}', "InvalidInput", "got a string"),
+        ("[7]", "InvalidInput", "event must be a JSON object"),
+        ('"seven"', "InvalidInput", "event must be a JSON object"),
+        ('{"n":7,"mod":0}', "InvalidInput", "mod must be an integer >= 1"),
+        ('{"n":99999999999}', "InputTooLarge", "at most"),
+        ('{"n":', "Runtime.UnmarshalError", "Unable to unmarshal input"),
+    ],
+)
+def test_bad_raw_input_then_still_serving(raw_rie: HostRie, payload: str, error_type: str, needle: str) -> None:
+    error = _error(raw_rie.invoke(payload)[1])
+    assert error["errorType"] == error_type
+    assert needle in error["errorMessage"]
+    assert raw_rie.invoke('{"n":12}') == (200, b'{"result":144}')
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ("{", 400, "body must be valid JSON"),
+        ('{"n": 13.5}', 400, "n must be an integer"),
+        ('{"n": 13, "mod": -2}', 400, "mod must be an integer >= 1"),
+        ('{"n": 100000000}', 422, "at most 30000000"),
+    ],
+)
+def test_bad_http_input_then_still_serving(apigw_rie: HostRie, body: str, status: int, needle: str) -> None:
+    event = json.loads((EVENTS / "apigw_v2.json").read_text())
+    event["body"] = body
+    _, raw_response = apigw_rie.invoke(json.dumps(event))
+    outer = json.loads(raw_response)
+    assert outer["statusCode"] == status
+    assert needle in json.loads(outer["body"])["error"]
+    event["requestContext"]["http"]["method"] = "DELETE"
+    outer = json.loads(apigw_rie.invoke(json.dumps(event))[1])
+    assert outer["statusCode"] == 405 and outer["headers"]["Allow"] == "GET, POST"
+    assert apigw_rie.invoke((EVENTS / "apigw_v2.json").read_bytes())[1].endswith(b'233}","isBase64Encoded":false}')
+
+
+def test_thousand_invocations_without_failure_or_growth(raw_rie: HostRie) -> None:
+    for _ in range(20):  # warm up allocator pools before the baseline
+        raw_rie.invoke('{"n":5000}')
+    before = raw_rie.runtime_rss_kib()
+    expected = b'{"result":' + gmpy2.digits(gmpy2.fib(5000)).encode() + b"}"
+    for i in range(1000):
+        n = 5000 if i % 2 else -8 - i
+        status, body = raw_rie.invoke(b'{"n":%d}' % n)
+        assert status == 200
+        if n == 5000:
+            assert body == expected
+    growth_mib = (raw_rie.runtime_rss_kib() - before) / 1024
+    print(f"runtime RSS growth over 1000 invocations: {growth_mib:.2f} MiB")
+    assert growth_mib < 20
+
+
+def test_bad_max_n_stops_start_up() -> None:
+    with HostRie("fastfib.handlers.raw", env={"FASTFIB_MAX_N": "lots"}) as rie:
+        error = _error(rie.invoke('{"n":7}')[1])
+    assert "FASTFIB_MAX_N must be a positive integer" in error["errorMessage"]
+
+
+def test_init_duration_is_reported(raw_rie: HostRie) -> None:
+    raw_rie.invoke('{"n":1}')
+    assert raw_rie.log().count("INIT REPORT(durationMs:") >= 1

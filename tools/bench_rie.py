@@ -1,0 +1,82 @@
+"""Invocation latency and INIT duration through the real RIE on this host.
+
+Prints one Markdown table: p50 and p99 latency over CALLS sequential calls
+for fastfib.handlers.raw at n = 7, 1e5 and 1e6, beside a trivial handler
+that returns b"{}" (the floor), and the median INIT duration that RIE logs
+over STARTS fresh starts of each.  Everything is measured in this one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from rie import HostRie, init_durations_ms
+
+TOOLS = Path(__file__).resolve().parent
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def latency_ms(rie: HostRie, payload: bytes, calls: int) -> list[float]:
+    for _ in range(5):
+        rie.invoke(payload)
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        status, _ = rie.invoke(payload)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert status == 200
+    return samples
+
+
+def median_init_ms(handler: str, starts: int, env: dict[str, str]) -> float:
+    values = []
+    for _ in range(starts):
+        with HostRie(handler, env=env) as rie:
+            rie.invoke(b"{}" if "trivial" in handler else b'{"n":7}')
+            values += init_durations_ms(rie.log())[:1]
+    return statistics.median(values)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--calls", type=int, default=300)
+    p.add_argument("--starts", type=int, default=7)
+    args = p.parse_args()
+    env = {"PYTHONPATH": str(TOOLS) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+    rows = ["| handler | payload | p50 | p99 | p50 / floor |", "|---|---|---|---|---|"]
+    with HostRie("trivial_handler.handler", env=env) as floor_rie:
+        floor_p50, floor_p99 = percentiles(latency_ms(floor_rie, b"{}", args.calls))
+    rows.append(f"| trivial (floor) | `{{}}` | {floor_p50:.3f} ms | {floor_p99:.3f} ms | 1.00× |")
+    with HostRie("fastfib.handlers.raw", env=env) as rie:
+        for n in (7, 10**5, 10**6):
+            p50, p99 = percentiles(latency_ms(rie, b'{"n":%d}' % n, args.calls))
+            rows.append(f'| fastfib raw | `{{"n":{n}}}` | {p50:.3f} ms | {p99:.3f} ms | {p50 / floor_p50:.2f}× |')
+
+    init_floor = median_init_ms("trivial_handler.handler", args.starts, env)
+    init_raw = median_init_ms("fastfib.handlers.raw", args.starts, env)
+    init_apigw = median_init_ms("fastfib.handlers.apigw", args.starts, env)
+    rows += [
+        "",
+        f"| INIT (median of {args.starts} starts, RIE's INIT REPORT) | ms | minus trivial |",
+        "|---|---|---|",
+        f"| trivial handler | {init_floor:.1f} | 0 |",
+        f"| fastfib.handlers.raw | {init_raw:.1f} | {init_raw - init_floor:+.1f} |",
+        f"| fastfib.handlers.apigw | {init_apigw:.1f} | {init_apigw - init_floor:+.1f} |",
+    ]
+    print(f"RIE on the host, Python {sys.version.split()[0]}, {args.calls} calls per row")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
