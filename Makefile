@@ -7,7 +7,21 @@ HANDLER ?= raw
 PORT ?= 9000
 RUNTIME_API_PORT ?= 9001
 
-.PHONY: help venv test bench bench-rie serve rie clean
+# Container images. The bases are pinned by tag and overridable; `make
+# offline-bases` prints the values that select local stand-ins instead.
+DOCKER ?= docker
+BUILDER_IMAGE ?= python:3.13-slim-trixie
+RUNTIME_IMAGE ?= gcr.io/distroless/python3-debian13:nonroot
+RIE ?=
+IMAGE ?= fastfib:latest
+TEST_IMAGE ?= testfastfib:latest
+DOCKER_BUILD_FLAGS ?=
+DOCKER_RUN_FLAGS ?=
+BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE)
+# A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
+RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
+
+.PHONY: help venv test bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
@@ -24,8 +38,13 @@ $(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard fastfib/*.
 
 venv: $(VENV)/.installed
 
-test: venv
+# The suite builds and runs the images, so it needs a Docker engine:
+# scripts/start-docker.sh is a no-op where one answers.
+test: venv docker-engine
 	$(VENV)/bin/pytest
+
+docker-engine:
+	@bash scripts/start-docker.sh
 
 bench: venv
 	cd /tmp && $(abspath $(PY)) -m fastfib.bench
@@ -45,6 +64,48 @@ serve: venv
 # Latency (p50/p99) and INIT through RIE on the host, beside a trivial handler.
 bench-rie: venv
 	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_rie.py
+
+lambda:
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) -f Dockerfile -t $(IMAGE) .
+
+# The same image without the stdlib bytecode layer, for the cold-start benchmark.
+lambda-nobytecode:
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda-nobytecode -f Dockerfile -t fastfib:nobytecode .
+
+testlambda: lambda
+	@if [ -n "$(RIE)" ]; then mkdir -p $(dir $(RIE_CONTEXT)) && cp -f "$(RIE)" $(RIE_CONTEXT); fi
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg LAMBDA_IMAGE=$(IMAGE) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
+		$(if $(RIE),--build-arg RIE_FILE=$(RIE_CONTEXT)) -f Dockerfile.test -t $(TEST_IMAGE) .
+
+# Stand-ins for both base images, built from Debian 13 packages; the last
+# line printed is the make arguments that select them.
+offline-bases:
+	@bash scripts/offline-bases.sh
+
+# The README's main command: the test image on localhost:$(PORT), or the
+# same RIE on the host (make serve) where no Docker engine answers.
+run:
+	@if ! $(DOCKER) info >/dev/null 2>&1; then \
+		echo "make run: no Docker engine answers ('docker info' failed), so running the same RIE on the host: make serve"; \
+		exec $(MAKE) --no-print-directory serve; \
+	fi; \
+	if ! $(DOCKER) image inspect $(TEST_IMAGE) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory testlambda || { \
+			echo "make run: building from $(BUILDER_IMAGE) and $(RUNTIME_IMAGE) failed; trying local stand-ins (make offline-bases)"; \
+			args=$$(bash scripts/offline-bases.sh | tail -n 1) && \
+			$(MAKE) --no-print-directory testlambda $$args DOCKER_BUILD_FLAGS="$(DOCKER_BUILD_FLAGS) --network host"; \
+		} || exit 1; \
+	fi; \
+	echo "$(TEST_IMAGE): fastfib.handlers.$(HANDLER) on http://localhost:$(PORT)/2015-03-31/functions/function/invocations (Ctrl-C stops)"; \
+	case " $(DOCKER_RUN_FLAGS) " in \
+	*" --network host "*|*" --network=host "*|*" --net=host "*) \
+		exec $(DOCKER) run --rm $(DOCKER_RUN_FLAGS) --read-only --tmpfs /tmp \
+			--entrypoint /usr/local/bin/aws-lambda-rie $(TEST_IMAGE) \
+			--runtime-interface-emulator-address 127.0.0.1:$(PORT) --runtime-api-address 127.0.0.1:$(RUNTIME_API_PORT) \
+			/usr/bin/python3 -m awslambdaric fastfib.handlers.$(HANDLER) ;; \
+	*) exec $(DOCKER) run --rm $(DOCKER_RUN_FLAGS) --read-only --tmpfs /tmp -p $(PORT):8080 \
+			$(TEST_IMAGE) fastfib.handlers.$(HANDLER) ;; \
+	esac
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info csrc/*.c fastfib/*.so .pytest_cache .hypothesis

@@ -14,6 +14,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 EVENT_FILES = ["apigw_v1", "apigw_v2", "alb", "function_url"]
+_REPORTS: list[tuple[str, str]] = []
+
+
+@pytest.fixture
+def report() -> Callable[[str, str], None]:
+    """Add a titled section (sizes, timings) to the end of the pytest run's output."""
+    return lambda title, text: _REPORTS.append((title, text))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    for title, text in _REPORTS:
+        terminalreporter.section(title)
+        terminalreporter.write_line(text)
 
 
 @pytest.fixture

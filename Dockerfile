@@ -1,0 +1,59 @@
+# fastfib as an AWS Lambda container image: the Cython core is compiled in a
+# builder, and the final image is distroless Python holding only the
+# installed wheel, its runtime dependencies, and their bytecode.
+#
+#   docker build -t fastfib:latest .                      # the Lambda image
+#   docker build --target lambda-nobytecode -t x .        # without the stdlib bytecode layer
+#
+# Both bases are overridable (make offline-bases builds local stand-ins).
+ARG BUILDER_IMAGE=python:3.13-slim-trixie
+ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
+
+# The runtime's own tree: its interpreter and stdlib sources are what the
+# bytecode is compiled from and for.
+FROM ${RUNTIME_IMAGE} AS runtime-base
+
+FROM ${BUILDER_IMAGE} AS builder
+ARG AWSLAMBDARIC_VERSION=4.2.2
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+# python:3.13-slim has no compiler; the offline stand-in already does.
+RUN command -v gcc >/dev/null && command -v strip >/dev/null || \
+    (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev binutils && rm -rf /var/lib/apt/lists/*)
+RUN python3 -m venv /opt/build
+WORKDIR /src
+COPY pyproject.toml setup.py README.md LICENSE ./
+COPY csrc csrc
+COPY fastfib fastfib
+RUN /opt/build/bin/pip wheel --no-deps --wheel-dir /wheels . && rm -rf build
+COPY --from=runtime-base / /rt
+RUN /opt/build/bin/pip install --no-compile --target /rt/var/task /wheels/fastfib-*.whl "awslambdaric==${AWSLAMBDARIC_VERSION}" \
+ && cd /rt/var/task \
+ # What the runtime never imports: scripts, headers, Cython declarations, stubs, caches.
+ && rm -rf bin fastfib/bench.py fastfib/cli.py fastfib/__main__.py fastfib/reference.py \
+ && find . \( -name '*.h' -o -name '*.pxd' -o -name '*.pyi' -o -name 'py.typed' -o -name '*.pyx' -o -name '*.c' \
+          -o -name __pycache__ -o -name tests -o -name test \) -prune -exec rm -rf {} + \
+ && find . -name '*.so*' -type f -exec strip --strip-unneeded {} + \
+ && chmod -R a+rX,go-w .
+COPY events /src/events
+COPY docker/trace_imports.py /src/trace_imports.py
+# Bytecode for /var/task, then for exactly the stdlib modules that INIT and
+# the first invocations import, all compiled by the runtime's own
+# interpreter (chroot) with unchecked-hash invalidation: Lambda's read-only
+# filesystem means Python could never write them at run time.
+RUN chroot /rt /usr/bin/python3 -m compileall -q --invalidation-mode unchecked-hash /var/task \
+ && python3 /src/trace_imports.py --root /rt --python /usr/bin/python3 --events /src/events --out /stdlib-pyc \
+ && chmod -R a+rX,go-w /rt/var/task /stdlib-pyc
+
+FROM ${RUNTIME_IMAGE} AS lambda-nobytecode
+COPY --from=builder /rt/var/task /var/task
+ENV LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
+WORKDIR /var/task
+USER 65532:65532
+ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
+CMD ["fastfib.handlers.raw"]
+
+FROM lambda-nobytecode AS lambda
+COPY --from=builder /stdlib-pyc/ /

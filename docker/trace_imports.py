@@ -1,0 +1,168 @@
+"""Find and compile the stdlib bytecode that the Lambda's INIT and first invocations need.
+
+Runs at image build time, in the builder.  The runtime image's own tree is
+at ROOT (copied from RUNTIME_IMAGE), with the installed code in
+ROOT/var/task.  For each handler, the runtime's own interpreter runs the
+real ``python -m awslambdaric <handler>`` in a chroot against a minimal fake
+Lambda Runtime API served here, on 127.0.0.1, which hands it sample events
+(good and bad) and collects the answers.  ``-X importtime`` names every
+module imported along the way; the stdlib ones are compiled, by the same
+runtime interpreter, with unchecked-hash invalidation (so mtimes lost in
+COPY cannot make them stale), and copied into OUT with their final paths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
+IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$")
+
+
+class FakeRuntimeApi(http.server.ThreadingHTTPServer):
+    """Serves queued events on /invocation/next and counts the answers."""
+
+    def __init__(self, events: list[bytes]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.events = list(events)
+        self.answers: list[tuple[str, bytes]] = []
+        self.done = threading.Event()
+        self.total = len(events)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    server: FakeRuntimeApi
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if not self.path.endswith("/invocation/next"):
+            self.send_error(404)
+            return
+        if not self.server.events:
+            time.sleep(30)  # the runtime is killed before this returns
+            return
+        body = self.server.events.pop(0)
+        request_id = f"trace-{self.server.total - len(self.server.events)}"
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 60_000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:000000000000:function:trace")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = self.rfile.read(length)
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.server.answers.append((self.path, payload))
+        if "/init/error" in self.path or len(self.server.answers) >= self.server.total:
+            self.server.done.set()
+
+
+def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str]:
+    """Module names imported while ``handler`` starts and answers ``events``."""
+    server = FakeRuntimeApi(events)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "PYTHONPATH": "/var/task",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "AWS_LAMBDA_FUNCTION_NAME": "trace",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "_HANDLER": handler,
+    }
+    cmd = [CHROOT, str(root), python, "-X", "importtime", "-m", "awslambdaric", handler]
+    proc = subprocess.Popen(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    finished = server.done.wait(timeout=120)
+    time.sleep(0.2)  # let the last answer's imports finish
+    proc.kill()
+    _, stderr = proc.communicate()
+    server.shutdown()
+    failures = [a for a in server.answers if "/init/error" in a[0]]
+    if not finished or failures:
+        sys.exit(f"trace of {handler} failed (answers: {server.answers!r}):\n{stderr[-4000:]}")
+    return {m.group(1) for m in map(IMPORT_LINE.match, stderr.splitlines()) if m}
+
+
+def stdlib_sources(root: Path, stdlib: str, modules: set[str]) -> list[str]:
+    """Runtime paths of the stdlib source files behind ``modules``."""
+    found = []
+    for name in sorted(modules):
+        rel = name.replace(".", "/")
+        for candidate in (f"{stdlib}/{rel}.py", f"{stdlib}/{rel}/__init__.py"):
+            if (root / candidate.lstrip("/")).is_file():
+                found.append(candidate)
+                break
+    return found
+
+
+COMPILE = """
+import importlib.util, py_compile, sys
+for path in sys.argv[1:]:
+    py_compile.compile(path, cfile=importlib.util.cache_from_source(path), dfile=path, doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    print(importlib.util.cache_from_source(path))
+"""
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--root", type=Path, required=True, help="the runtime image's tree, with /var/task installed")
+    p.add_argument("--python", default="/usr/bin/python3", help="the runtime's interpreter, inside --root")
+    p.add_argument("--events", type=Path, required=True, help="folder of sample events")
+    p.add_argument("--out", type=Path, required=True, help="where the .pyc files go, under their final paths")
+    args = p.parse_args()
+
+    ev = {f.stem: f.read_bytes() for f in args.events.glob("*.json")}
+    v2 = json.loads(ev["apigw_v2"])
+    bad_method = json.dumps({**v2, "requestContext": {**v2["requestContext"], "http": {"method": "PUT"}}}).encode()
+    bad_body = json.dumps({**v2, "body": "{"}).encode()
+    b64 = json.dumps({**v2, "body": "eyJuIjogMTN9", "isBase64Encoded": True}).encode()
+    plans = {
+        "fastfib.handlers.raw": [ev["raw"], b'{"n":100000}', b'{"n":10,"mod":7}', b'{"n":7.0}', b'{"n":99999999999}', b"{"],
+        "fastfib.handlers.apigw": [ev["apigw_v2"], ev["apigw_v1"], ev["alb"], ev["function_url"], bad_method, bad_body, b64],
+    }
+    modules: set[str] = set()
+    for handler, events in plans.items():
+        found = trace(args.root, args.python, handler, events)
+        print(f"{handler}: {len(found)} modules imported", file=sys.stderr)
+        modules |= found
+
+    probe = [args.python, "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"]
+    stdlib = subprocess.run([CHROOT, str(args.root), *probe], check=True, capture_output=True, text=True).stdout.strip()
+    sources = stdlib_sources(args.root, stdlib, modules)
+    compiled = subprocess.run(
+        [CHROOT, str(args.root), args.python, "-c", COMPILE, *sources], check=True, capture_output=True, text=True
+    ).stdout.split()
+    for pyc in compiled:
+        target = args.out / pyc.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(args.root / pyc.lstrip("/"), target)
+        os.chmod(target, 0o644)
+    size = sum((args.out / c.lstrip("/")).stat().st_size for c in compiled)
+    print(f"stdlib bytecode: {len(compiled)} modules, {size / 1024:.0f} KiB, from {stdlib}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Build the images with make and run them under RIE with docker, for tests and benchmarks.
+
+Containers run with --network host, RIE bound to 127.0.0.1 on a free port,
+and a read-only root filesystem with a tmpfs /tmp, as on Lambda.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Optional, Sequence
+
+from rie import free_port, invoke, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[1]
+RIE_IN_TEST_IMAGE = "/usr/local/bin/aws-lambda-rie"
+
+
+def docker(*args: str, check: bool = True, timeout: float = 600) -> str:
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"docker {shlex.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def make(*targets: str, timeout: float = 1800) -> str:
+    """Run make in the repository; return its stdout (stderr passes through)."""
+    proc = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), *targets], stdout=subprocess.PIPE,
+                          text=True, timeout=timeout)  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"make {shlex.join(targets)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}")
+    return proc.stdout
+
+
+def offline_make_args() -> list[str]:
+    """The `make offline-bases` line: BUILDER_IMAGE=… RUNTIME_IMAGE=… RIE=…, plus host networking."""
+    last = make("offline-bases").strip().splitlines()[-1]
+    return [*shlex.split(last), "DOCKER_BUILD_FLAGS=--network host"]
+
+
+def image_size(image: str) -> int:
+    return int(docker("image", "inspect", "--format", "{{.Size}}", image).strip())
+
+
+def layers(image: str) -> list[tuple[str, int]]:
+    """(created-by, size) for each layer, newest first, from docker history."""
+    out = docker("history", "--no-trunc", "--format", "{{json .}}", image)
+    rows = []
+    for line in out.splitlines():
+        row = json.loads(line)
+        rows.append((row["CreatedBy"], _parse_size(row["Size"])))
+    return rows
+
+
+def _parse_size(text: str) -> int:
+    units = {"B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
+    for unit in sorted(units, key=len, reverse=True):
+        if text.endswith(unit):
+            return int(float(text[: -len(unit)]) * units[unit])
+    return int(text)
+
+
+def image_files(image: str) -> list[str]:
+    """Every path in the image's filesystem (via docker export of a created container)."""
+    cid = docker("create", image).strip()
+    try:
+        export = subprocess.run(["docker", "export", cid], capture_output=True, check=True, timeout=300)
+        listing = subprocess.run(["tar", "-t"], input=export.stdout, capture_output=True, check=True)
+        return listing.stdout.decode().splitlines()
+    finally:
+        docker("rm", "-f", cid, check=False)
+
+
+class ContainerRie:
+    """A container whose entrypoint is RIE, serving one handler on 127.0.0.1:port; a context manager.
+
+    ``rie`` is the RIE path inside the container; ``mounts`` and ``env`` are
+    extra ``-v`` and ``-e`` values.  The root filesystem is read-only.
+    """
+
+    def __init__(
+        self,
+        image: str,
+        handler: str,
+        rie: str = RIE_IN_TEST_IMAGE,
+        mounts: Sequence[str] = (),
+        env: Optional[dict[str, str]] = None,
+        extra: Sequence[str] = (),
+    ) -> None:
+        self.image, self.handler, self.rie = image, handler, rie
+        self.port, self.api_port = free_port(), free_port()
+        self.name = f"fastfib-test-{uuid.uuid4().hex[:12]}"
+        self.args = ["--network", "host", "--read-only", "--tmpfs", "/tmp", *extra]
+        for m in mounts:
+            self.args += ["-v", m]
+        for k, v in (env or {}).items():
+            self.args += ["-e", f"{k}={v}"]
+
+    def start(self) -> ContainerRie:
+        docker(
+            "run", "-d", "--name", self.name, *self.args, "--entrypoint", self.rie, self.image,
+            "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
+            "--runtime-api-address", f"127.0.0.1:{self.api_port}",
+            "/usr/bin/python3", "-m", "awslambdaric", self.handler,
+        )  # fmt: skip
+        try:
+            wait_for_port(self.port, timeout=30)
+        except TimeoutError:
+            raise TimeoutError(f"container {self.name} never listened:\n{self.logs()}") from None
+        return self
+
+    def invoke(self, payload: bytes | str, timeout: float = 60.0) -> tuple[int, bytes]:
+        return invoke(self.port, payload, timeout)
+
+    def logs(self) -> str:
+        proc = subprocess.run(["docker", "logs", self.name], capture_output=True, text=True, timeout=60)
+        return proc.stdout + proc.stderr
+
+    def stop(self) -> None:
+        docker("rm", "-f", self.name, check=False)
+
+    def __enter__(self) -> ContainerRie:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_for_log(container: ContainerRie, needle: str, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        logs = container.logs()
+        if needle in logs or time.monotonic() > deadline:
+            return logs
+        time.sleep(0.05)
