@@ -27,7 +27,10 @@ help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
-	@echo "make bench  - print the benchmark table"
+	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
+	@echo "make bench-rie / bench-coldstart - Lambda latency and INIT, on the host / in containers"
+	@echo "make lambda / testlambda - build fastfib:latest / testfastfib:latest"
+	@echo "make offline-bases - build local stand-ins for the base images; prints the make arguments to use them"
 
 # The venv holds an installed (not editable) fastfib, rebuilt when sources change.
 $(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard fastfib/*.py fastfib/*.pyi)
@@ -76,6 +79,11 @@ testlambda: lambda
 	@if [ -n "$(RIE)" ]; then mkdir -p $(dir $(RIE_CONTEXT)) && cp -f "$(RIE)" $(RIE_CONTEXT); fi
 	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg LAMBDA_IMAGE=$(IMAGE) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
 		$(if $(RIE),--build-arg RIE_FILE=$(RIE_CONTEXT)) -f Dockerfile.test -t $(TEST_IMAGE) .
+
+# Median INIT over fresh containers: the final image, the image without its
+# bytecode layer, and a trivial handler (offline: add the offline-bases line).
+bench-coldstart: venv lambda lambda-nobytecode
+	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_coldstart.py
 
 # Stand-ins for both base images, built from Debian 13 packages; the last
 # line printed is the make arguments that select them.
