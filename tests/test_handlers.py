@@ -22,7 +22,7 @@ SHAPES = ["apigw_v1", "apigw_v2", "alb", "function_url"]
 
 def _decode(response: bytes) -> tuple[dict, object]:
     outer = json.loads(response)
-    return outer, json.loads(outer["body"])
+    return outer, json.loads(outer["body"], parse_int=gmpy2.mpz)  # results may pass 4300 digits
 
 
 # --- raw -----------------------------------------------------------------
