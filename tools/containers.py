@@ -64,15 +64,18 @@ def _parse_size(text: str) -> int:
     return int(text)
 
 
-def image_files(image: str) -> list[str]:
-    """Every path in the image's filesystem (via docker export of a created container)."""
+def image_files(image: str) -> dict[str, int]:
+    """Every path in the image's filesystem with its mode bits (via docker export)."""
+    import io
+    import tarfile
+
     cid = docker("create", image).strip()
     try:
         export = subprocess.run(["docker", "export", cid], capture_output=True, check=True, timeout=300)
-        listing = subprocess.run(["tar", "-t"], input=export.stdout, capture_output=True, check=True)
-        return listing.stdout.decode().splitlines()
     finally:
         docker("rm", "-f", cid, check=False)
+    with tarfile.open(fileobj=io.BytesIO(export.stdout)) as tar:
+        return {m.name.rstrip("/"): m.mode for m in tar.getmembers()}
 
 
 class ContainerRie:
