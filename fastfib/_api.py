@@ -5,7 +5,7 @@ from __future__ import annotations
 import gmpy2
 
 from fastfib import _core
-from fastfib._args import as_index, as_int, as_modulus
+from fastfib._args import MAX_INDEX, as_index, as_int, as_modulus
 
 
 def fib(n: int) -> gmpy2.mpz:
@@ -17,8 +17,9 @@ def fib(n: int) -> gmpy2.mpz:
     Raises TypeError if n is not an integer (bool, float, str and None are
     refused) and OverflowError, at once, if F(n) could not fit in memory.
     """
-    n = as_index(n)
-    return _core.fib_u(abs(n), n < 0)
+    if type(n) is not int or not -MAX_INDEX <= n <= MAX_INDEX:  # fast path for plain ints
+        n = as_index(n)
+    return _core.fib(n)
 
 
 def fib_pair(n: int) -> tuple[gmpy2.mpz, gmpy2.mpz]:
@@ -28,10 +29,10 @@ def fib_pair(n: int) -> tuple[gmpy2.mpz, gmpy2.mpz]:
     """
     n = as_index(n)
     if n >= 0:
-        return _core.fib_pair_u(n)
+        return _core.fib_pair(n)
     # With k = -n-1 >= 0: F(n) = (-1)**k F(k+1) and F(n+1) = (-1)**(k+1) F(k).
     k = -n - 1
-    f_k, f_k1 = _core.fib_pair_u(k)
+    f_k, f_k1 = _core.fib_pair(k)
     if k & 1:
         return -f_k1, f_k
     return f_k1, -f_k
@@ -43,8 +44,9 @@ def lucas(n: int) -> gmpy2.mpz:
     Defined for every integer n, with L(0) = 2, L(1) = 1 and
     L(-n) = (-1)**n * L(n).  Raises like :func:`fib`.
     """
-    n = as_index(n)
-    return _core.lucas_u(abs(n), n < 0)
+    if type(n) is not int or not -MAX_INDEX <= n <= MAX_INDEX:
+        n = as_index(n)
+    return _core.lucas(n)
 
 
 def fib_mod(n: int, m: int) -> gmpy2.mpz:
@@ -57,7 +59,7 @@ def fib_mod(n: int, m: int) -> gmpy2.mpz:
     """
     n = as_int(n, "n")
     m = as_modulus(m, "m")
-    return _core.fib_mod_z(gmpy2.mpz(abs(n)), n < 0, gmpy2.mpz(m))
+    return _core.fib_mod(gmpy2.mpz(abs(n)), n < 0, gmpy2.mpz(m))
 
 
 def fib_digits(n: int) -> bytes:
