@@ -14,22 +14,23 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
 FROM ${RUNTIME_IMAGE} AS runtime-base
 
 FROM ${BUILDER_IMAGE} AS builder
-ARG AWSLAMBDARIC_VERSION=4.2.2
-ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+# docker/constraints.txt pins everything pip installs, build isolation included.
+ENV PIP_CONSTRAINT=/src/constraints.txt \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1
 # python:3.13-slim has no compiler; the offline stand-in already does.
 RUN command -v gcc >/dev/null && command -v strip >/dev/null || \
     (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev binutils && rm -rf /var/lib/apt/lists/*)
-RUN python3 -m venv /opt/build
 WORKDIR /src
-COPY pyproject.toml setup.py README.md LICENSE ./
+COPY docker/constraints.txt pyproject.toml setup.py README.md LICENSE ./
+RUN python3 -m venv /opt/build
 COPY csrc csrc
 COPY fastfib fastfib
 RUN /opt/build/bin/pip wheel --no-deps --wheel-dir /wheels . && rm -rf build
 COPY --from=runtime-base / /rt
-RUN /opt/build/bin/pip install --no-compile --target /rt/var/task /wheels/fastfib-*.whl "awslambdaric==${AWSLAMBDARIC_VERSION}" \
+RUN /opt/build/bin/pip install --no-compile --target /rt/var/task /wheels/fastfib-*.whl awslambdaric \
  && cd /rt/var/task \
  # What the runtime never imports: scripts, headers, Cython declarations, stubs, caches.
  && rm -rf bin fastfib/bench.py fastfib/cli.py fastfib/__main__.py fastfib/reference.py \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -49,3 +50,18 @@ def test_wheel_installs_into_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "354224848179261915075\n"
+
+
+def test_build_without_a_compiler_fails_loudly(tmp_path: Path) -> None:
+    # No silent pure-Python fallback: with no working C compiler the build must fail.
+    env = {**os.environ, "CC": "/bin/false", "LDSHARED": "/bin/false"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode != 0
+    assert not list(tmp_path.glob("*.whl"))
+    assert "fastfib" in proc.stdout + proc.stderr
