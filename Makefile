@@ -58,7 +58,7 @@ rie:
 
 # The real RIE on the host around awslambdaric: the Go original's curl commands work unchanged.
 serve: venv
-	@rie=$$(bash scripts/fetch-rie.sh | tail -n 1) && \
+	@rie=$$(bash scripts/fetch-rie.sh) && \
 	echo "fastfib.handlers.$(HANDLER) on http://localhost:$(PORT)/2015-03-31/functions/function/invocations (Ctrl-C stops)" && \
 	cd /tmp && exec "$$rie" --runtime-interface-emulator-address 127.0.0.1:$(PORT) \
 		--runtime-api-address 127.0.0.1:$(RUNTIME_API_PORT) \
@@ -100,7 +100,7 @@ run:
 	if ! $(DOCKER) image inspect $(TEST_IMAGE) >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory testlambda || { \
 			echo "make run: building from $(BUILDER_IMAGE) and $(RUNTIME_IMAGE) failed; trying local stand-ins (make offline-bases)"; \
-			args=$$(bash scripts/offline-bases.sh | tail -n 1) && \
+			args=$$(bash scripts/offline-bases.sh) && \
 			$(MAKE) --no-print-directory testlambda $$args DOCKER_BUILD_FLAGS="$(DOCKER_BUILD_FLAGS) --network host"; \
 		} || exit 1; \
 	fi; \
@@ -111,7 +111,7 @@ run:
 			--entrypoint /usr/local/bin/aws-lambda-rie $(TEST_IMAGE) \
 			--runtime-interface-emulator-address 127.0.0.1:$(PORT) --runtime-api-address 127.0.0.1:$(RUNTIME_API_PORT) \
 			/usr/bin/python3 -m awslambdaric fastfib.handlers.$(HANDLER) ;; \
-	*) exec $(DOCKER) run --rm $(DOCKER_RUN_FLAGS) --read-only --tmpfs /tmp -p $(PORT):8080 \
+	*) exec $(DOCKER) run --rm $(DOCKER_RUN_FLAGS) --read-only --tmpfs /tmp -p 127.0.0.1:$(PORT):8080 \
 			$(TEST_IMAGE) fastfib.handlers.$(HANDLER) ;; \
 	esac
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gmpy2
 
 from fastfib import _core
-from fastfib._args import MAX_INDEX, as_index, as_int, as_modulus
+from fastfib._args import UNCHECKED_INDEX, as_index, as_int, as_modulus
 
 
 def fib(n: int) -> gmpy2.mpz:
@@ -17,7 +17,7 @@ def fib(n: int) -> gmpy2.mpz:
     Raises TypeError if n is not an integer (bool, float, str and None are
     refused) and OverflowError, at once, if F(n) could not fit in memory.
     """
-    if type(n) is not int or not -MAX_INDEX <= n <= MAX_INDEX:  # fast path for plain ints
+    if type(n) is not int or not -UNCHECKED_INDEX <= n <= UNCHECKED_INDEX:  # fast path for plain ints
         n = as_index(n)
     return _core.fib(n)
 
@@ -44,7 +44,7 @@ def lucas(n: int) -> gmpy2.mpz:
     Defined for every integer n, with L(0) = 2, L(1) = 1 and
     L(-n) = (-1)**n * L(n).  Raises like :func:`fib`.
     """
-    if type(n) is not int or not -MAX_INDEX <= n <= MAX_INDEX:
+    if type(n) is not int or not -UNCHECKED_INDEX <= n <= UNCHECKED_INDEX:
         n = as_index(n)
     return _core.lucas(n)
 

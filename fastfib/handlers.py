@@ -23,7 +23,7 @@ from fastfib import _core, fib, fib_mod
 from fastfib._args import describe
 from fastfib.errors import InputTooLarge, InvalidInput
 from fastfib.events import FibRequest, HttpEvent, http_request, raw_request
-from fastfib.limits import ENV_VAR, max_n_from_env
+from fastfib.limits import ENV_VAR, EVENT_INT_DIGITS, MAX_MOD_BITS, max_n_from_env
 from fastfib.responses import error_json, http_response, result_json
 
 if TYPE_CHECKING:
@@ -34,11 +34,19 @@ __all__ = ["raw", "apigw", "InvalidInput", "InputTooLarge", "MAX_N"]
 #: Largest |n| served without ``mod``.
 MAX_N = max_n_from_env()
 
+if hasattr(sys, "set_int_max_str_digits") and 0 < sys.get_int_max_str_digits() < EVENT_INT_DIGITS:
+    # Let awslambdaric's JSON decoder read an n of up to EVENT_INT_DIGITS digits.
+    sys.set_int_max_str_digits(EVENT_INT_DIGITS)
+
 _ALLOWED_METHODS = ("GET", "POST")
 
 
 def _digits(request: FibRequest) -> bytes:
     if request.mod is not None:
+        if request.mod.bit_length() > MAX_MOD_BITS:
+            raise InputTooLarge(
+                f"mod={describe(request.mod)} is above the limit: mod must be below 2**{MAX_MOD_BITS}"
+            )
         return _core.decimal(fib_mod(request.n, request.mod))
     if abs(request.n) > MAX_N:
         raise InputTooLarge(
@@ -90,7 +98,11 @@ def apigw(event: Any, context: Any = None) -> bytes:
     proxy event at all, since then no HTTP response shape can be chosen.
     """
     started = time.perf_counter()
-    http = HttpEvent.parse(event)
+    try:
+        http = HttpEvent.parse(event)
+    except InvalidInput:
+        _log("apigw", None, 0, started, "InvalidInput")
+        raise
     request = None
     try:
         if http.method not in _ALLOWED_METHODS:

@@ -62,6 +62,32 @@ def test_raw_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     assert raw({"n": 10**4000, "mod": 7}, None).startswith(b'{"result":')  # no limit with mod
 
 
+def test_mod_size_limit(sample_event) -> None:
+    largest = 2**256 - 1
+    assert raw({"n": 10**100, "mod": largest}, None).startswith(b'{"result":')
+    with pytest.raises(InputTooLarge, match=r"mod must be below 2\*\*256"):
+        raw({"n": 7, "mod": largest + 1}, None)
+    event = sample_event("apigw_v2")
+    event["body"] = json.dumps({"n": 7, "mod": largest + 1})
+    outer, payload = _decode(apigw(event, None))
+    assert outer["statusCode"] == 422 and "mod must be below 2**256" in payload["error"]
+
+
+def test_handlers_let_the_runtime_decode_long_integers() -> None:
+    # awslambdaric parses raw events with int(str): the handlers lift its 4300-digit guard.
+    if hasattr(sys, "get_int_max_str_digits"):
+        limit = sys.get_int_max_str_digits()
+        assert limit == 0 or limit >= 1_000_000
+        assert json.loads('{"n": 1%s}' % ("0" * 10_000))["n"] == 10**10_000
+
+
+def test_apigw_logs_even_a_non_proxy_event(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(InvalidInput):
+        apigw([1, 2], None)
+    record = json.loads(capsys.readouterr().out)
+    assert record["handler"] == "apigw" and record["outcome"] == "InvalidInput"
+
+
 def test_raw_limit_beyond_memory_is_still_input_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(handlers, "MAX_N", 10**15)
     with pytest.raises(InputTooLarge, match="too large"):
@@ -94,9 +120,9 @@ def test_max_n_from_env(value: str | None, expected: int) -> None:
     assert max_n_from_env(env) == expected
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "1e6", "abc", "", "3.5", "٣"])
+@pytest.mark.parametrize("value", ["0", "-5", "1e6", "abc", "", "3.5", "٣", "1" * 5000, "1" * 19])
 def test_bad_max_n_stops_start_up(value: str) -> None:
-    with pytest.raises(RuntimeError, match="FASTFIB_MAX_N must be a positive integer"):
+    with pytest.raises(RuntimeError, match=r"FASTFIB_MAX_N must be a positive integer below 10\*\*18"):
         max_n_from_env({"FASTFIB_MAX_N": value})
     proc = subprocess.run(
         [sys.executable, "-c", "import fastfib.handlers"],

@@ -106,6 +106,28 @@ def test_final_image_config_and_user(images: list[str]) -> None:
     assert out.split() == ["65532", "65532", "354224848179261915075"]
 
 
+def test_memory_limit_of_the_container_is_respected(images: list[str]) -> None:
+    # A result that cannot fit raises OverflowError at once instead of being
+    # OOM-killed, and the largest n allowed still completes, digits included.
+    code = (
+        "import fastfib, fastfib._args as a\n"
+        "try:\n    fastfib.fib(3 * 10**9)\nexcept OverflowError as e:\n    print('refused:', e)\n"
+        "print(len(fastfib.fib_digits(a.MAX_INDEX)), a.MAX_INDEX, a.MEMORY_LIMIT_BYTES >> 20)\n"
+    )
+    proc = subprocess.run(
+        ["docker", "run", "--rm", "--network", "host", "--memory", "128m", "--memory-swap", "128m", "--read-only",
+         "--entrypoint", "/usr/bin/python3", FINAL, "-c", code],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    refused, sizes = proc.stdout.splitlines()
+    assert refused.startswith("refused: n=3000000000 is too large") and "with 128 MiB of memory" in refused
+    digits, max_index, limit_mib = map(int, sizes.split())
+    assert limit_mib == 128 and max_index > 10**7
+    # F(n) has floor(n log10(phi) - log10(sqrt 5)) + 1 digits
+    assert abs(digits - (int(max_index * 0.20898764024997873 - 0.3494850021680094) + 1)) <= 1
+
+
 def test_size_report(images: list[str], report) -> None:
     runtime_base = next(a.split("=", 1)[1] for a in images if a.startswith("RUNTIME_IMAGE="))
     base, final, nobc = image_size(runtime_base), image_size(FINAL), image_size(NOBYTECODE)

@@ -41,6 +41,12 @@ def test_core_is_compiled_against_installed_gmpy2() -> None:
     assert os.path.splitext(_core.__file__)[1] in (".so", ".pyd")
 
 
+def _core_version() -> str:
+    from fastfib import _core
+
+    return _core.GMPY2_VERSION
+
+
 def test_mismatched_gmpy2_fails_with_a_remedy() -> None:
     proc = _run(
         """
@@ -52,4 +58,5 @@ def test_mismatched_gmpy2_fails_with_a_remedy() -> None:
     assert proc.returncode != 0
     assert "ImportError" in proc.stderr
     assert "built against gmpy2" in proc.stderr and "gmpy2 0.0.1 is installed" in proc.stderr
-    assert "pip install" in proc.stderr
+    assert f"Install gmpy2=={_core_version()}" in proc.stderr
+    assert "pip install --force-reinstall --no-deps --no-build-isolation" in proc.stderr

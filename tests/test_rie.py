@@ -54,6 +54,12 @@ def test_values(raw_rie: HostRie) -> None:
     assert body == b'{"result":%d}' % (gmpy2.fib(n % (2 * (10**9 + 8))) % (10**9 + 7))
 
 
+def test_raw_mod_with_n_longer_than_python_parses_by_default(raw_rie: HostRie) -> None:
+    n = 10**5000  # 5001 digits: past int(str)'s default 4300-digit guard in awslambdaric's decoder
+    status, body = raw_rie.invoke(b'{"n":1%s,"mod":1000}' % (b"0" * 5000))
+    assert (status, body) == (200, b'{"result":%d}' % (gmpy2.fib(n % 1500) % 1000))
+
+
 @pytest.mark.parametrize("shape", ["apigw_v1", "alb", "function_url"])
 def test_every_proxy_shape(apigw_rie: HostRie, shape: str) -> None:
     status, body = apigw_rie.invoke((EVENTS / f"{shape}.json").read_bytes())
@@ -124,6 +130,40 @@ def test_bad_http_input_then_still_serving(apigw_rie: HostRie, body: str, status
     outer = json.loads(apigw_rie.invoke(json.dumps(event))[1])
     assert outer["statusCode"] == 405 and outer["headers"]["Allow"] == "GET, POST"
     assert apigw_rie.invoke((EVENTS / "apigw_v2.json").read_bytes())[1].endswith(b'233}","isBase64Encoded":false}')
+
+
+def _edited(name: str, **changes: object) -> str:
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    event.update(changes)
+    return json.dumps(event)
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "needle"),
+    [
+        (_edited("function_url", rawQueryString="n=abc"), 400, "n in the query string must be a decimal integer"),
+        (_edited("function_url", rawQueryString="n=%2B7"), 400, "n in the query string must be a decimal integer"),
+        (_edited("function_url", rawQueryString="n=7&mod=0"), 400, "mod must be an integer >= 1"),
+        (_edited("function_url", rawQueryString="n=7&n=8"), 400, "n must appear once"),
+        (_edited("apigw_v1", pathParameters={"n": "1e3"}), 400, "n in the path must be a decimal integer"),
+        (_edited("apigw_v1", pathParameters=None), 400, "n is required"),
+        (_edited("alb", queryStringParameters={"n": "-40000000"}), 422, "at most 30000000"),
+        (_edited("apigw_v2", body='{"n": 7, "mod": %d}' % 2**300), 422, "mod must be below 2**256"),
+        (_edited("apigw_v2", body="bm90IGpzb24=", isBase64Encoded=True), 400, "body must be valid JSON"),
+    ],
+)
+def test_bad_query_path_and_base64_then_still_serving(apigw_rie: HostRie, payload: str, status: int, needle: str) -> None:
+    outer = json.loads(apigw_rie.invoke(payload)[1])
+    assert outer["statusCode"] == status
+    assert needle in json.loads(outer["body"])["error"]
+    assert json.loads(apigw_rie.invoke((EVENTS / "apigw_v1.json").read_bytes())[1])["statusCode"] == 200
+
+
+@pytest.mark.parametrize("payload", ['{"n": 7}', "[1]", '"GET"'])
+def test_non_proxy_event_then_still_serving(apigw_rie: HostRie, payload: str) -> None:
+    error = _error(apigw_rie.invoke(payload)[1])
+    assert error["errorType"] == "InvalidInput" and "proxy event" in error["errorMessage"]
+    assert json.loads(apigw_rie.invoke((EVENTS / "apigw_v1.json").read_bytes())[1])["statusCode"] == 200
 
 
 def test_thousand_invocations_without_failure_or_growth(raw_rie: HostRie) -> None:
