@@ -216,34 +216,35 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
     _scratch_clear(&s)
 
 
-def fib(long n):
-    """F(n) as a fresh gmpy2.mpz, for any n that fits a C long."""
+ctypedef void (*unsigned_fn)(mpz_ptr, unsigned long) noexcept nogil
+
+
+cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
+    """compute(|n|) into a fresh mpz, negated for n < 0 when |n|'s parity says so.
+
+    F(-m) = (-1)^(m+1) F(m) negates even m; L(-m) = (-1)^m L(m) negates odd m.
+    """
     cdef mpz res = GMPy_MPZ_New(NULL)
     cdef mpz_ptr out = MPZ(res)
     cdef unsigned long m = <unsigned long>(-n if n < 0 else n)
     if m * 0.69425 < NOGIL_BITS:
-        _fib(out, m)
+        compute(out, m)
     else:
         with nogil:
-            _fib(out, m)
-    if n < 0 and not (m & 1):                        # F(-m) = (-1)^(m+1) F(m)
+            compute(out, m)
+    if n < 0 and (m & 1) == negate_odd:
         mpz_neg(out, out)
     return res
+
+
+def fib(long n):
+    """F(n) as a fresh gmpy2.mpz, for any n that fits a C long."""
+    return _of_signed(_fib, n, False)
 
 
 def lucas(long n):
     """L(n) as a fresh gmpy2.mpz, for any n that fits a C long."""
-    cdef mpz res = GMPy_MPZ_New(NULL)
-    cdef mpz_ptr out = MPZ(res)
-    cdef unsigned long m = <unsigned long>(-n if n < 0 else n)
-    if m * 0.69425 < NOGIL_BITS:
-        _lucas(out, m)
-    else:
-        with nogil:
-            _lucas(out, m)
-    if n < 0 and (m & 1):                            # L(-m) = (-1)^m L(m)
-        mpz_neg(out, out)
-    return res
+    return _of_signed(_lucas, n, True)
 
 
 def fib_pair(unsigned long n):

@@ -56,9 +56,8 @@ def http_response(
 
 
 def _json_string(text: bytes) -> bytes:
-    # Result bodies are digits, braces and quotes: escaping the quotes is all
-    # they need, and it avoids decoding megabytes of digits.  Anything else
-    # (error messages) goes through the JSON encoder.
-    if text.startswith(b'{"result":'):
-        return b'"' + text.replace(b'"', b'\\"') + b'"'
-    return json.dumps(text.decode()).encode()
+    # result_json and error_json both produce ASCII JSON with no control
+    # characters (json.dumps escapes them), so as a JSON string it needs only
+    # backslashes and quotes escaped; this stays on bytes, with no decoding
+    # of megabytes of digits.
+    return b'"' + text.replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from containers import ContainerRie
+from containers import ContainerRie, wait_for_log
 from rie import init_durations_ms, rie_binary
 
 TOOLS = Path(__file__).resolve().parent
@@ -38,12 +38,10 @@ def init_ms(image: str, handler: str, rie: str) -> float:
     with _container(image, handler, rie) as c:
         status, _ = c.invoke(b'{"n":7}')
         assert status == 200
-        for _ in range(100):
-            found = init_durations_ms(c.logs())
-            if found:
-                return found[0]
-            time.sleep(0.05)
-    raise RuntimeError(f"no INIT REPORT from {image} {handler}")
+        found = init_durations_ms(wait_for_log(c, "INIT REPORT"))
+    if not found:
+        raise RuntimeError(f"no INIT REPORT from {image} {handler}")
+    return found[0]
 
 
 def p50_ms(image: str, handler: str, rie: str, calls: int) -> float:
