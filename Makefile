@@ -21,11 +21,12 @@ BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
+.PHONY: help venv test test-fast bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
+	@echo "make test-fast - the tests that need neither Docker nor RIE (seconds)"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
 	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
 	@echo "make bench-rie / bench-coldstart - Lambda latency and INIT, on the host / in containers"
@@ -45,6 +46,10 @@ venv: $(VENV)/.installed
 # scripts/start-docker.sh is a no-op where one answers.
 test: venv docker-engine
 	$(VENV)/bin/pytest
+
+# The inner loop: everything that needs neither Docker nor RIE.
+test-fast: venv
+	$(VENV)/bin/pytest -m "not docker and not rie"
 
 docker-engine:
 	@bash scripts/start-docker.sh

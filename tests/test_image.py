@@ -27,6 +27,8 @@ FINAL, NOBYTECODE, TEST_IMAGE = "fastfib:latest", "fastfib:nobytecode", "testfas
 MB = 1_000_000
 
 
+pytestmark = pytest.mark.docker
+
 @pytest.fixture(scope="session")
 def build_args() -> list[str]:
     docker("info")  # a clear failure here means: run scripts/start-docker.sh

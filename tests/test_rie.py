@@ -15,6 +15,8 @@ from fastfib.limits import DEFAULT_MAX_N, RESPONSE_LIMIT_BYTES
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 
+pytestmark = pytest.mark.rie
+
 @pytest.fixture(scope="module")
 def raw_rie() -> Iterator[HostRie]:
     with HostRie("fastfib.handlers.raw") as rie:
