@@ -21,11 +21,12 @@ BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test test-fast bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
+.PHONY: help venv test test-fast lint bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
+	@echo "make lint   - ruff, and mypy on fastfib/"
 	@echo "make test-fast - the tests that need neither Docker nor RIE (seconds)"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
 	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
@@ -37,7 +38,7 @@ help:
 $(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard fastfib/*.py fastfib/*.pyi)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[test]"
+	$(PY) -m pip install --quiet ".[test,lint]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -46,6 +47,11 @@ venv: $(VENV)/.installed
 # scripts/start-docker.sh is a no-op where one answers.
 test: venv docker-engine
 	$(VENV)/bin/pytest
+
+# ruff over the tree, mypy (strict) over the package with its compiled core's stub.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # The inner loop: everything that needs neither Docker nor RIE.
 test-fast: venv

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 FIELDS = ("n", "mod")
 ALLOWED_METHODS = ("GET", "POST")
+#: More parameters than this in a raw query string are refused before parsing (counting '&' is cheap).
+MAX_QUERY_FIELDS = 1000
 
 
 class FibRequest:
@@ -162,7 +164,10 @@ def _body_object(event: HttpEvent) -> Mapping[str, Any]:
 
 def _query(event: HttpEvent) -> Mapping[str, list[Any]]:
     if isinstance(event.raw_query, str):
-        return parse_qs(event.raw_query, keep_blank_values=True)
+        try:
+            return parse_qs(event.raw_query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+        except ValueError:
+            raise InvalidInput(f"the query string must have at most {MAX_QUERY_FIELDS} parameters") from None
     if event.multi_query is not None:
         multi = _mapping(event.multi_query, "multiValueQueryStringParameters")
         values = {k: v if isinstance(v, list) else [v] for k, v in multi.items()}

@@ -6,9 +6,8 @@ import base64
 
 import pytest
 
-from fastfib.errors import InvalidInput
 from fastfib.decode import FibRequest, http_request, raw_request
-from fastfib.errors import MethodNotAllowed
+from fastfib.errors import InvalidInput, MethodNotAllowed
 from fastfib.events import ALB, HTTP_V2, REST_V1, HttpEvent
 
 

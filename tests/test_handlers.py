@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import fastfib
 from fastfib import handlers
-from fastfib.handlers import InputTooLarge, InvalidInput, apigw, raw
 from fastfib.errors import MAX_MESSAGE
+from fastfib.handlers import InputTooLarge, InvalidInput, apigw, raw
 from fastfib.limits import DEFAULT_MAX_N, ENVELOPE_BYTES, RESPONSE_LIMIT_BYTES, largest_max_n, max_n_from_env
 
 SHAPES = ["apigw_v1", "apigw_v2", "alb", "function_url"]
