@@ -316,3 +316,25 @@ def test_text_log_format_is_one_line_per_invocation(raw_rie: HostRie) -> None:
     level, _, request_id, message = line.split("\t")
     assert level == "[INFO]" and request_id
     assert json.loads(message) == {**json.loads(message), "handler": "raw", "outcome": "ok", "digits": 258}
+
+
+def test_make_serve_says_one_request_at_a_time_and_answers() -> None:
+    import os
+    import signal
+    import subprocess
+
+    from rie import free_port, invoke, wait_for_port
+
+    root = EVENTS.parent
+    port, api_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(root), "serve", f"PORT={port}", f"RUNTIME_API_PORT={api_port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, timeout=60)
+        assert invoke(port, '{"n":7}') == (200, b'{"result":13}')
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out = proc.communicate(timeout=30)[0]
+    assert "serves one request at a time" in out
