@@ -58,3 +58,22 @@ CMD ["fastfib.handlers.raw"]
 
 FROM lambda-nobytecode AS lambda
 COPY --from=builder /stdlib-pyc/ /
+
+# The slim image: FROM scratch with only the files the runtime touches while
+# it starts and serves both handlers (docker/trace_files.py traces them with
+# strace against sample events, errors included), Python code as sourceless
+# unchecked-hash bytecode, users root/nonroot/nobody, /tmp 1777, no shell.
+FROM builder AS slim-builder
+RUN command -v strace >/dev/null || \
+    (apt-get update && apt-get install -y --no-install-recommends strace && rm -rf /var/lib/apt/lists/*)
+COPY docker/trace_files.py /src/trace_files.py
+RUN cp -a /stdlib-pyc/. /rt/ \
+ && cd /src && python3 trace_files.py --root /rt --python /usr/bin/python3 --events /src/events --out /slim
+
+FROM scratch AS lambda-slim
+COPY --from=slim-builder /slim/ /
+ENV PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
+WORKDIR /var/task
+USER 65532:65532
+ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
+CMD ["fastfib.handlers.raw"]

@@ -76,14 +76,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.done.set()
 
 
-def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str]:
-    """Module names imported while ``handler`` starts and answers ``events``."""
-    server = FakeRuntimeApi(events)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = {
+def runtime_env(api: FakeRuntimeApi, handler: str) -> dict[str, str]:
+    """The environment Lambda gives the runtime, pointed at ``api``."""
+    return {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.server_address[1]}",
         "LAMBDA_TASK_ROOT": "/var/task",
         "PYTHONPATH": "/var/task",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -91,8 +89,14 @@ def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "_HANDLER": handler,
     }
-    cmd = [CHROOT, str(root), python, "-X", "importtime", "-m", "awslambdaric", handler]
-    proc = subprocess.Popen(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def serve(cmd: list[str], handler: str, events: list[bytes]) -> str:
+    """Run ``cmd``, a runtime for ``handler``, against a fake Runtime API until it answered ``events``; its stderr."""
+    server = FakeRuntimeApi(events)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proc = subprocess.Popen(cmd, env=runtime_env(server, handler), cwd="/", stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
     finished = server.done.wait(timeout=120)
     time.sleep(0.2)  # let the last answer's imports finish
     proc.kill()
@@ -101,7 +105,39 @@ def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str
     failures = [a for a in server.answers if "/init/error" in a[0]]
     if not finished or failures:
         sys.exit(f"trace of {handler} failed (answers: {server.answers!r}):\n{stderr[-4000:]}")
+    return stderr
+
+
+def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str]:
+    """Module names imported while ``handler`` starts and answers ``events``."""
+    stderr = serve([CHROOT, str(root), python, "-X", "importtime", "-m", "awslambdaric", handler], handler, events)
     return {m.group(1) for m in map(IMPORT_LINE.match, stderr.splitlines()) if m}
+
+
+def plans(events_dir: Path) -> dict[str, list[bytes]]:
+    """For each handler, the events a trace feeds it: every sample, and each kind of bad input."""
+    ev = {f.stem: f.read_bytes() for f in events_dir.glob("*.json")}
+    v2, v1, url = (json.loads(ev[name]) for name in ("apigw_v2", "apigw_v1", "function_url"))
+
+    def edited(base: dict, **changes: object) -> bytes:
+        return json.dumps({**base, **changes}).encode()
+
+    return {
+        "fastfib.handlers.raw": [
+            ev["raw"], b'{"n":100000}', b'{"n":10,"mod":7}', b'{"n":-8}', b'{"n":7.0}', b'{"n":"7"}', b"{}", b"[7]",
+            b'{"n":7,"mod":0}', b'{"n":99999999999}', b'{"n":1%s,"mod":1000}' % (b"0" * 5000), b"{",
+        ],
+        "fastfib.handlers.apigw": [
+            ev["apigw_v2"], ev["apigw_v1"], ev["alb"], ev["function_url"],
+            edited(v2, requestContext={**v2["requestContext"], "http": {"method": "PUT"}}),
+            edited(v2, body="{"), edited(v2, body='{"n": 13.5}'), edited(v2, body='{"n": 100000000}'),
+            edited(v2, body="eyJuIjogMTN9", isBase64Encoded=True), edited(v2, body="bm90IGpzb24=", isBase64Encoded=True),
+            edited(v2, body="%%%", isBase64Encoded=True),
+            edited(url, rawQueryString="n=abc"), edited(url, rawQueryString="n=7&n=8"),
+            edited(v1, pathParameters={"n": "1e3"}), edited(v1, pathParameters=None),
+            b'{"n": 7}', b"[1]",
+        ],
+    }  # fmt: skip
 
 
 def stdlib_sources(root: Path, stdlib: str, modules: set[str]) -> list[str]:
@@ -133,17 +169,8 @@ def main() -> int:
     p.add_argument("--out", type=Path, required=True, help="where the .pyc files go, under their final paths")
     args = p.parse_args()
 
-    ev = {f.stem: f.read_bytes() for f in args.events.glob("*.json")}
-    v2 = json.loads(ev["apigw_v2"])
-    bad_method = json.dumps({**v2, "requestContext": {**v2["requestContext"], "http": {"method": "PUT"}}}).encode()
-    bad_body = json.dumps({**v2, "body": "{"}).encode()
-    b64 = json.dumps({**v2, "body": "eyJuIjogMTN9", "isBase64Encoded": True}).encode()
-    plans = {
-        "fastfib.handlers.raw": [ev["raw"], b'{"n":100000}', b'{"n":10,"mod":7}', b'{"n":7.0}', b'{"n":99999999999}', b"{"],
-        "fastfib.handlers.apigw": [ev["apigw_v2"], ev["apigw_v1"], ev["alb"], ev["function_url"], bad_method, bad_body, b64],
-    }
     modules: set[str] = set()
-    for handler, events in plans.items():
+    for handler, events in plans(args.events).items():
         found = trace(args.root, args.python, handler, events)
         print(f"{handler}: {len(found)} modules imported", file=sys.stderr)
         modules |= found
