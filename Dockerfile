@@ -4,7 +4,9 @@
 #
 #   docker build -t fastfib:latest .                      # the Lambda image
 #   docker build --target lambda-nobytecode -t x .        # without the stdlib bytecode layer
+#   docker build --target lambda-slim -t fastfib:slim .   # FROM scratch: only the files the runtime opens
 #
+# `lambda` must stay the last stage: a build without --target makes the last one.
 # Both bases are overridable (make offline-bases builds local stand-ins).
 ARG BUILDER_IMAGE=python:3.13-slim-trixie
 ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
@@ -48,17 +50,6 @@ RUN chroot /rt /usr/bin/python3 -m compileall -q --invalidation-mode unchecked-h
  && python3 /src/trace_imports.py --root /rt --python /usr/bin/python3 --events /src/events --out /stdlib-pyc \
  && chmod -R a+rX,go-w /rt/var/task /stdlib-pyc
 
-FROM ${RUNTIME_IMAGE} AS lambda-nobytecode
-COPY --from=builder /rt/var/task /var/task
-ENV LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
-WORKDIR /var/task
-USER 65532:65532
-ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
-CMD ["fastfib.handlers.raw"]
-
-FROM lambda-nobytecode AS lambda
-COPY --from=builder /stdlib-pyc/ /
-
 # The slim image: FROM scratch with only the files the runtime touches while
 # it starts and serves both handlers (docker/trace_files.py traces them with
 # strace against sample events, errors included), Python code as sourceless
@@ -77,3 +68,14 @@ WORKDIR /var/task
 USER 65532:65532
 ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
 CMD ["fastfib.handlers.raw"]
+
+FROM ${RUNTIME_IMAGE} AS lambda-nobytecode
+COPY --from=builder /rt/var/task /var/task
+ENV LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
+WORKDIR /var/task
+USER 65532:65532
+ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
+CMD ["fastfib.handlers.raw"]
+
+FROM lambda-nobytecode AS lambda
+COPY --from=builder /stdlib-pyc/ /
