@@ -100,10 +100,11 @@ lambda-slim:
 testlambda-slim: lambda-slim
 	$(call test_image,$(SLIM_IMAGE),$(SLIM_TEST_IMAGE))
 
-# Median INIT over fresh containers: the final image, the image without its
-# bytecode layer, and a trivial handler (offline: add the offline-bases line).
-bench-coldstart: venv lambda lambda-nobytecode
-	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_coldstart.py
+# Size and median INIT over 5 fresh containers of fastfib:latest and
+# fastfib:slim, each beside a trivial handler (offline: add the offline-bases
+# line; BENCH_ARGS=--nobytecode adds the image without its bytecode layer).
+bench-coldstart: venv lambda lambda-slim lambda-nobytecode
+	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_coldstart.py $(BENCH_ARGS)
 
 # Stand-ins for both base images, built from Debian 13 packages; the last
 # line printed is the make arguments that select them.
