@@ -64,15 +64,11 @@ def import_gmpy2() -> ModuleType:
     ``importlib`` package are left exactly as they were, so a later
     ``import importlib.metadata`` loads the real module.
     """
-    if "gmpy2" in sys.modules or _METADATA in sys.modules:
-        import gmpy2
-
-        return gmpy2
-    version = installed_gmpy2_version()
+    version = None
+    if "gmpy2" not in sys.modules and _METADATA not in sys.modules:
+        version = installed_gmpy2_version()
     if version is None:
-        import gmpy2
-
-        return gmpy2
+        return importlib.import_module("gmpy2")
 
     def stand_in_version(name: str) -> str:
         if name != "gmpy2":
@@ -80,15 +76,14 @@ def import_gmpy2() -> ModuleType:
         return version
 
     stand_in = ModuleType(_METADATA, "Answers gmpy2's version lookup while it loads (fastfib._loader).")
-    stand_in.version = stand_in_version  # type: ignore[attr-defined]
+    vars(stand_in)["version"] = stand_in_version
     before = set(sys.modules)
     had_attr, old_attr = hasattr(importlib, "metadata"), getattr(importlib, "metadata", None)
     sys.modules[_METADATA] = stand_in
-    importlib.metadata = stand_in  # type: ignore[attr-defined]  # as a real import would
+    package = vars(importlib)  # the importlib package's namespace
+    package["metadata"] = stand_in  # as a real import would
     try:
-        import gmpy2
-
-        return gmpy2
+        return importlib.import_module("gmpy2")
     except Exception:
         # A gmpy2 that wants more of importlib.metadata: forget the failed
         # attempt and import it the ordinary way below.
@@ -99,12 +94,10 @@ def import_gmpy2() -> ModuleType:
         if sys.modules.get(_METADATA) is stand_in:
             del sys.modules[_METADATA]
         if had_attr:
-            importlib.metadata = old_attr  # type: ignore[attr-defined]
-        elif getattr(importlib, "metadata", None) is stand_in:
-            del importlib.metadata  # type: ignore[attr-defined]
-    import gmpy2
-
-    return gmpy2
+            package["metadata"] = old_attr
+        elif package.get("metadata") is stand_in:
+            del package["metadata"]
+    return importlib.import_module("gmpy2")
 
 
 gmpy2 = import_gmpy2()

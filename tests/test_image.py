@@ -167,7 +167,8 @@ def test_size_report(images: list[str], report) -> None:
     lines = [
         f"runtime base ({runtime_base}): {base / MB:.1f} MB",
         f"final image {FINAL}: {final / MB:.1f} MB",
-        f"layers added on top of the base: {added_bytes / MB:.2f} MB, of which the stdlib bytecode layer {bytecode_layer / MB:.2f} MB",
+        f"layers added on top of the base: {added_bytes / MB:.2f} MB, "
+        f"of which the stdlib bytecode layer {bytecode_layer / MB:.2f} MB",
         *(f"  {size / MB:8.2f} MB  {created[:90]}" for created, size in added if size),
     ]
     slim = image_size(SLIM)
