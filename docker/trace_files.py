@@ -5,7 +5,8 @@ is the full image's tree (the runtime base, /var/task and the stdlib
 bytecode layer).  For each handler the runtime's own interpreter runs the
 real ``python -m awslambdaric <handler>`` in a chroot under ``strace -f``,
 against the fake Runtime API of ``trace_imports.py`` with its sample events,
-good and bad (``trace_imports.plans``).  strace sees what no Python-level
+good and bad, with JSON logging and with an INIT that fails
+(``trace_imports.scenarios``).  strace sees what no Python-level
 hook can: the dynamic loader resolving shared libraries, the interpreter's
 own start-up probes, and files C code opens.  Every path that a system call
 reached successfully goes into OUT, with every symlink met on the way:
@@ -14,6 +15,9 @@ reached successfully goes into OUT, with every symlink met on the way:
   unchecked-hash ``.pyc`` at the source's path (``json/decoder.pyc``),
   compiled by the runtime's interpreter; sources never enter OUT;
 - other files are copied, directories made, symlinks recreated;
+- modules in LEFT_OUT are hidden from the traced runs, which must still
+  pass without them, so neither they nor the libraries only they load
+  (ssl: libssl, libcrypto, libzstd; 8.7 MB) enter OUT;
 - plus what a container needs and never "opens" at start: /etc/passwd and
   /etc/group with nonroot (65532), /tmp with mode 1777, and the wheels'
   license files.
@@ -22,6 +26,7 @@ reached successfully goes into OUT, with every symlink met on the way:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -30,8 +35,9 @@ import struct
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
-from trace_imports import CHROOT, plans, serve
+from trace_imports import CHROOT, Scenario, scenarios, serve
 
 STRACE = shutil.which("strace") or "/usr/bin/strace"
 # pid syscall(args) = result: the first quoted argument is the path.
@@ -40,14 +46,20 @@ VIRTUAL = ("/proc", "/sys", "/dev", "/tmp")  # provided by the container runtime
 PASSWD = "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n" \
          "nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"  # fmt: skip
 GROUP = "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n"
+# Left out on purpose, with why; the traced runs must pass without them, and
+# tests/test_image.py allows exactly these (and what only they load) to be missing.
+LEFT_OUT = {
+    "ssl": "http.client imports it under try/except ImportError, and awslambdaric posts an INIT error "
+    "with http.client over plain HTTP to the local Runtime API",
+}
 PYC_IN_CACHE = re.compile(r"^(?P<dir>.*)/__pycache__/(?P<stem>[^/.]+)\.[\w-]+(\.opt-\d)?\.pyc$")
 
 
-def strace_paths(root: Path, python: str, handler: str, events: list[bytes], log: Path) -> set[str]:
+def strace_paths(root: Path, python: str, scenario: Scenario, log: Path) -> set[str]:
     """Absolute in-root paths that the runtime's system calls reached successfully."""
     cmd = [STRACE, "-f", "-qq", "-y", "-s", "4096", "-e", "trace=%file", "-o", str(log),
-           CHROOT, str(root), python, "-m", "awslambdaric", handler]  # fmt: skip
-    serve(cmd, handler, events)
+           CHROOT, str(root), python, "-m", "awslambdaric", scenario.handler]  # fmt: skip
+    serve(cmd, scenario)
     prefix = str(root).rstrip("/")
     paths: set[str] = set()
     started = False  # lines before the interpreter's execve belong to chroot(1), outside the root
@@ -80,6 +92,27 @@ def strace_paths(root: Path, python: str, handler: str, events: list[bytes], log
     if not started:
         raise RuntimeError(f"no execve of {python} in {log}")
     return paths
+
+
+def left_out_files(root: Path, stdlib: str) -> list[Path]:
+    """The files of the LEFT_OUT modules in ``root``: source, cached bytecode, extension module."""
+    lib = root / stdlib.lstrip("/")
+    found: list[Path] = []
+    for name in LEFT_OUT:
+        found += [lib / f"{name}.py", *lib.glob(f"__pycache__/{name}.*.pyc"), *lib.glob(f"lib-dynload/_{name}.*.so")]
+    return [f for f in found if f.exists()]
+
+
+@contextlib.contextmanager
+def hidden(files: list[Path]) -> Iterator[None]:
+    """Rename ``files`` away for the duration, so the traced runtime cannot import them."""
+    for f in files:
+        f.rename(f.with_name(f.name + ".left-out"))
+    try:
+        yield
+    finally:
+        for f in files:
+            f.with_name(f.name + ".left-out").rename(f)
 
 
 def resolve(root: Path, path: str) -> tuple[list[str], str]:
@@ -231,11 +264,14 @@ def main() -> int:
     p.add_argument("--log-dir", type=Path, default=Path("/tmp"), help="where the strace logs go")
     args = p.parse_args()
 
+    probe = [args.python, "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"]
+    stdlib = subprocess.run([CHROOT, str(args.root), *probe], check=True, capture_output=True, text=True).stdout.strip()
     paths: set[str] = set()
-    for handler, events in plans(args.events).items():
-        found = strace_paths(args.root, args.python, handler, events, args.log_dir / f"strace-{handler}.log")
-        print(f"{handler}: {len(found)} paths reached", file=sys.stderr)
-        paths |= found
+    with hidden(left_out_files(args.root, stdlib)):
+        for i, scenario in enumerate(scenarios(args.events)):
+            found = strace_paths(args.root, args.python, scenario, args.log_dir / f"strace-{i}.log")
+            print(f"{scenario}: {len(found)} paths reached", file=sys.stderr)
+            paths |= found
     args.out.mkdir(parents=True, exist_ok=True)
     assemble(args.root, args.python, paths, args.out)
     finish(args.root, args.out)

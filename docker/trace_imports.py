@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
@@ -91,26 +92,39 @@ def runtime_env(api: FakeRuntimeApi, handler: str) -> dict[str, str]:
     }
 
 
-def serve(cmd: list[str], handler: str, events: list[bytes]) -> str:
-    """Run ``cmd``, a runtime for ``handler``, against a fake Runtime API until it answered ``events``; its stderr."""
-    server = FakeRuntimeApi(events)
+@dataclass(frozen=True)
+class Scenario:
+    """One traced run: a handler, extra environment, the events it is fed, and whether its INIT must fail."""
+
+    handler: str
+    events: tuple[bytes, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    init_fails: bool = False
+
+    def __str__(self) -> str:
+        return " ".join([self.handler, *(f"{k}={v}" for k, v in self.env)])
+
+
+def serve(cmd: list[str], scenario: Scenario) -> str:
+    """Run ``cmd``, a runtime for the scenario's handler, against a fake Runtime API until it answered; its stderr."""
+    server = FakeRuntimeApi(list(scenario.events))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    proc = subprocess.Popen(cmd, env=runtime_env(server, handler), cwd="/", stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    env = {**runtime_env(server, scenario.handler), **dict(scenario.env)}
+    proc = subprocess.Popen(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     finished = server.done.wait(timeout=120)
     time.sleep(0.2)  # let the last answer's imports finish
     proc.kill()
     _, stderr = proc.communicate()
     server.shutdown()
-    failures = [a for a in server.answers if "/init/error" in a[0]]
-    if not finished or failures:
-        sys.exit(f"trace of {handler} failed (answers: {server.answers!r}):\n{stderr[-4000:]}")
+    init_failed = any("/init/error" in a[0] for a in server.answers)
+    if not finished or init_failed != scenario.init_fails:
+        sys.exit(f"trace of {scenario} failed (answers: {server.answers!r}):\n{stderr[-4000:]}")
     return stderr
 
 
-def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str]:
-    """Module names imported while ``handler`` starts and answers ``events``."""
-    stderr = serve([CHROOT, str(root), python, "-X", "importtime", "-m", "awslambdaric", handler], handler, events)
+def trace(root: Path, python: str, scenario: Scenario) -> set[str]:
+    """Module names imported while the scenario's handler starts and answers its events."""
+    stderr = serve([CHROOT, str(root), python, "-X", "importtime", "-m", "awslambdaric", scenario.handler], scenario)
     return {m.group(1) for m in map(IMPORT_LINE.match, stderr.splitlines()) if m}
 
 
@@ -152,6 +166,21 @@ def stdlib_sources(root: Path, stdlib: str, modules: set[str]) -> list[str]:
     return found
 
 
+def scenarios(events_dir: Path) -> list[Scenario]:
+    """What the tracers run: both handlers on their plans, JSON and WARN logging, and an INIT that fails."""
+    raw, apigw = "fastfib.handlers.raw", "fastfib.handlers.apigw"
+    p = plans(events_dir)
+    json_logs = (("AWS_LAMBDA_LOG_FORMAT", "JSON"),)
+    return [
+        Scenario(raw, tuple(p[raw])),
+        Scenario(apigw, tuple(p[apigw])),
+        Scenario(raw, tuple(p[raw][:8]), json_logs),
+        Scenario(apigw, tuple(p[apigw][:8]), json_logs),
+        Scenario(raw, tuple(p[raw][:8]), (*json_logs, ("AWS_LAMBDA_LOG_LEVEL", "WARN"))),
+        Scenario(raw, tuple(p[raw][:1]), (("FASTFIB_MAX_N", "lots"),), init_fails=True),
+    ]
+
+
 COMPILE = """
 import importlib.util, py_compile, sys
 for path in sys.argv[1:]:
@@ -170,9 +199,9 @@ def main() -> int:
     args = p.parse_args()
 
     modules: set[str] = set()
-    for handler, events in plans(args.events).items():
-        found = trace(args.root, args.python, handler, events)
-        print(f"{handler}: {len(found)} modules imported", file=sys.stderr)
+    for scenario in scenarios(args.events):
+        found = trace(args.root, args.python, scenario)
+        print(f"{scenario}: {len(found)} modules imported", file=sys.stderr)
         modules |= found
 
     probe = [args.python, "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"]
