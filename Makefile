@@ -91,8 +91,9 @@ PYTHON_RUNTIME ?= $(abspath $(PY))
 bench-hostile: venv
 	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_hostile.py --python $(PYTHON_RUNTIME)
 
+# --target: later stages (lambda-slim, a debug variant) must never become the default by their order.
 lambda:
-	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) -f Dockerfile -t $(IMAGE) .
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda -f Dockerfile -t $(IMAGE) .
 
 # The same image without the stdlib bytecode layer, for the cold-start benchmark.
 lambda-nobytecode:
