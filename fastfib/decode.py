@@ -8,7 +8,6 @@ is served is decided in one place, ``fastfib.limits``.
 
 from __future__ import annotations
 
-import base64
 import json
 
 from fastfib._args import describe, parse_decimal
@@ -146,6 +145,8 @@ def _body_object(event: HttpEvent) -> Mapping[str, Any]:
         raise InvalidInput(f"event field body must be a string or null, got {json_type(body)}")
     text: str | bytes = body
     if event.base64:
+        import base64  # here, not at import: most bodies are not base64
+
         try:
             text = base64.b64decode(body, validate=True)
         except ValueError:  # binascii.Error, or non-ASCII text
