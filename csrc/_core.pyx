@@ -3,15 +3,26 @@
 
 Every value is computed with GMP's ``mpz_*`` functions and handed back as a
 fresh ``gmpy2.mpz`` made through gmpy2's C API.  The arithmetic runs with
-the GIL released once the numbers are large enough for that to pay.  The
-functions here take already-validated machine integers; argument rules live
-in the Python layer (``fastfib._args``).
+the GIL released once the numbers are large enough for that to pay.
+
+Every function here checks its own arguments, so no argument can make it
+return a wrong value or let GMP abort the process: a plain int in the
+always-safe range takes a fast path in C, anything else goes through the
+rules in ``fastfib._args`` (types, the limit on |n|, and a reservation of
+the memory free now), which raise TypeError, ValueError or OverflowError.
 """
 
 from gmpy2 cimport *
-from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from cpython.ref cimport PyObject, Py_DECREF
 from libc.string cimport strlen
+
+from fastfib import _args
+
+cdef extern from "Python.h":
+    PyObject *PyBytes_FromStringAndSize(const char *, Py_ssize_t)
+    char *PyBytes_AS_STRING(PyObject *)
+    int _PyBytes_Resize(PyObject **, Py_ssize_t)
+    long PyLong_AsLongAndOverflow(object, int *) except? -1
 
 cdef extern from "gmp.h" nogil:
     ctypedef unsigned long mp_bitcnt_t
@@ -54,6 +65,7 @@ cdef extern from *:
     unsigned long long FF_WORD_MOD_MAX    # largest m the word path of fib_mod takes
 
 import_gmpy2()
+import gmpy2
 
 #: gmpy2 version this extension was compiled and linked against.
 GMPY2_VERSION = FASTFIB_GMPY2_VERSION.decode("ascii")
@@ -218,11 +230,27 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
 
 ctypedef void (*unsigned_fn)(mpz_ptr, unsigned long) noexcept nogil
 
+# Plain ints with |n| up to this are computed without further checks.
+cdef long UNCHECKED = _args.UNCHECKED_INDEX
+
+
+cdef inline bint _fast_index(object n, long *out) except -1:
+    """True, with *out = n, if n is a plain int with |n| <= UNCHECKED."""
+    cdef int overflow = 0
+    cdef long k
+    if type(n) is int:
+        k = PyLong_AsLongAndOverflow(n, &overflow)
+        if not overflow and -UNCHECKED <= k <= UNCHECKED:
+            out[0] = k
+            return True
+    return False
+
 
 cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
     """compute(|n|) into a fresh mpz, negated for n < 0 when |n|'s parity says so.
 
     F(-m) = (-1)^(m+1) F(m) negates even m; L(-m) = (-1)^m L(m) negates odd m.
+    The caller has checked |n| against _args.MAX_INDEX, so -n cannot overflow.
     """
     cdef mpz res = GMPy_MPZ_New(NULL)
     cdef mpz_ptr out = MPZ(res)
@@ -237,18 +265,28 @@ cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
     return res
 
 
-def fib(long n):
-    """F(n) as a fresh gmpy2.mpz, for any n that fits a C long."""
-    return _of_signed(_fib, n, False)
+cdef mpz _signed_checked(unsigned_fn compute, object n, bint negate_odd):
+    """_of_signed for any object n: the rules of _args, and its memory held for the call."""
+    cdef long k
+    if _fast_index(n, &k):
+        return _of_signed(compute, k, negate_odd)
+    k = _args.as_index(n, "n")
+    with _args.reserve_index(k):
+        return _of_signed(compute, k, negate_odd)
 
 
-def lucas(long n):
-    """L(n) as a fresh gmpy2.mpz, for any n that fits a C long."""
-    return _of_signed(_lucas, n, True)
+def fib(n):
+    """F(n) as a fresh gmpy2.mpz, for any integer n (the rules of fastfib.fib)."""
+    return _signed_checked(_fib, n, False)
 
 
-def fib_pair(unsigned long n):
-    """(F(n), F(n+1)) for n >= 0, as two fresh gmpy2.mpz."""
+def lucas(n):
+    """L(n) as a fresh gmpy2.mpz, for any integer n (the rules of fastfib.lucas)."""
+    return _signed_checked(_lucas, n, True)
+
+
+cdef tuple _pair(unsigned long n):
+    """(F(n), F(n+1)) for 0 <= n <= MAX_INDEX, as two fresh gmpy2.mpz."""
     cdef mpz lo = GMPy_MPZ_New(NULL)
     cdef mpz hi = GMPy_MPZ_New(NULL)
     cdef mpz_ptr lo_z = MPZ(lo)
@@ -265,6 +303,47 @@ def fib_pair(unsigned long n):
         mpz_swap(lo_z, s.b)
         _scratch_clear(&s)
     return lo, hi
+
+
+def fib_pair(n):
+    """(F(n), F(n+1)) as two fresh gmpy2.mpz, for any integer n (the rules of fastfib.fib_pair)."""
+    cdef long k
+    if not _fast_index(n, &k):
+        k = _args.as_index(n, "n")
+        with _args.reserve_index(k):
+            return _signed_pair(k)
+    return _signed_pair(k)
+
+
+cdef tuple _signed_pair(long n):
+    cdef unsigned long k
+    cdef mpz lo, hi
+    if n >= 0:
+        return _pair(<unsigned long>n)
+    # With k = -n-1 >= 0: F(n) = (-1)**k F(k+1) and F(n+1) = (-1)**(k+1) F(k).
+    k = <unsigned long>(-(n + 1))
+    lo, hi = _pair(k)                                # F(k), F(k+1): fresh, so negated in place
+    if k & 1:
+        mpz_neg(MPZ(hi), MPZ(hi))
+        return hi, lo
+    mpz_neg(MPZ(lo), MPZ(lo))
+    return hi, lo
+
+
+def fib_digits(n):
+    """The decimal digits of F(n) as ASCII bytes (the rules of fastfib.fib_digits).
+
+    One reservation covers both the number and its digits.
+    """
+    cdef long k
+    cdef mpz value
+    if _fast_index(n, &k):
+        value = _of_signed(_fib, k, False)
+        return _decimal(MPZ(value))
+    k = _args.as_index(n, "n")
+    with _args.reserve_index(k):
+        value = _of_signed(_fib, k, False)
+        return _decimal(MPZ(value))
 
 
 # --- F(n) mod m -----------------------------------------------------------
@@ -342,12 +421,19 @@ cdef void _fib_mod_mpz(mpz_ptr out, mpz_srcptr nz, mpz_srcptr m) noexcept nogil:
     mpz_clear(s2)
 
 
-def fib_mod(mpz n_abs, bint negative, mpz m):
-    """F(n) mod m as a fresh gmpy2.mpz in [0, m).
+def fib_mod(n, m):
+    """F(n) mod m as a fresh gmpy2.mpz in [0, m) (the rules of fastfib.fib_mod).
 
-    ``n_abs`` = |n| and ``m`` >= 1 are gmpy2.mpz values that are only read,
-    never written.
+    n and m are only read, never written.
     """
+    n = _args.as_int(n, "n")
+    m = _args.as_modulus(m, "m")
+    with _args.reserve_modulus(m, "m"):
+        return _fib_mod(gmpy2.mpz(-n if n < 0 else n), n < 0, gmpy2.mpz(m))
+
+
+cdef mpz _fib_mod(mpz n_abs, bint negative, mpz m):
+    """F(n) mod m for n_abs = |n| >= 0 and m >= 1 (checked by the caller)."""
     cdef mpz res = GMPy_MPZ_New(NULL)
     cdef mpz_ptr out = MPZ(res)
     cdef mpz_srcptr nz = MPZ(n_abs)
@@ -367,21 +453,34 @@ def fib_mod(mpz n_abs, bint negative, mpz m):
 
 # --- decimal output -------------------------------------------------------
 
-def decimal(mpz x):
+def decimal(mpz x not None):
     """The decimal digits of x as ASCII bytes, with a leading '-' if negative.
 
-    Uses GMP's mpz_get_str (subquadratic, no digit limit), without the GIL.
+    Uses GMP's mpz_get_str (subquadratic, no digit limit), without the GIL,
+    writing straight into the bytes object.  A large x first reserves the
+    conversion's memory: OverflowError if it is not free now.
     """
-    cdef mpz_srcptr z = MPZ(x)
-    cdef size_t cap = mpz_sizeinbase(z, 10) + 2
-    cdef char *buf = <char *>PyMem_Malloc(cap)
-    cdef size_t length
-    if buf == NULL:
+    with _args.reserve_digits(mpz_sizeinbase(MPZ(x), 2)):
+        return _decimal(MPZ(x))
+
+
+cdef bytes _decimal(mpz_srcptr z):
+    cdef Py_ssize_t cap = <Py_ssize_t>mpz_sizeinbase(z, 10) + 2
+    cdef Py_ssize_t length
+    cdef PyObject *out = PyBytes_FromStringAndSize(NULL, cap)
+    cdef char *buf
+    if out == NULL:
         raise MemoryError("no memory for the decimal digits")
-    try:
+    buf = PyBytes_AS_STRING(out)
+    if cap > 100000:
         with nogil:
             mpz_get_str(buf, 10, z)
-            length = strlen(buf)
-        return PyBytes_FromStringAndSize(buf, length)
-    finally:
-        PyMem_Free(buf)
+            length = <Py_ssize_t>strlen(buf)
+    else:
+        mpz_get_str(buf, 10, z)
+        length = <Py_ssize_t>strlen(buf)
+    if _PyBytes_Resize(&out, length) < 0:            # frees out on failure
+        raise MemoryError("no memory for the decimal digits")
+    result = <bytes>out                              # takes a new reference
+    Py_DECREF(result)                                # drop the one from PyBytes_FromStringAndSize
+    return result

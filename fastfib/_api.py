@@ -1,11 +1,24 @@
-"""The public functions: argument rules here, arithmetic in ``fastfib._core``."""
+"""The public functions, with their contracts; the compiled core (``fastfib._core``) checks every argument.
+
+Argument rules (``fastfib._args``), shared by every function:
+
+- n and m must be integers: int, or anything whose ``__index__`` returns an
+  int.  bool, float, str, None, and an ``__index__`` returning anything but
+  an int raise TypeError naming the argument.
+- An n whose F(n) could not fit in this process's memory limit raises
+  OverflowError at once.  Above |n| = 2**22, a call also reserves its
+  estimated peak memory, under a lock, against the memory free at that moment
+  (MemAvailable, the cgroup's headroom and RLIMIT_AS minus the address
+  space in use, less what concurrent calls hold) and returns it when done;
+  if it is not free, OverflowError.  So GMP never runs out of memory and
+  aborts the process, even with several threads calling at once.
+"""
 
 from __future__ import annotations
 
 import gmpy2
 
 from fastfib import _core
-from fastfib._args import UNCHECKED_INDEX, as_index, as_int, as_modulus
 
 
 def fib(n: int) -> gmpy2.mpz:
@@ -17,8 +30,6 @@ def fib(n: int) -> gmpy2.mpz:
     Raises TypeError if n is not an integer (bool, float, str and None are
     refused) and OverflowError, at once, if F(n) could not fit in memory.
     """
-    if type(n) is not int or not -UNCHECKED_INDEX <= n <= UNCHECKED_INDEX:  # fast path for plain ints
-        n = as_index(n)
     return _core.fib(n)
 
 
@@ -27,15 +38,7 @@ def fib_pair(n: int) -> tuple[gmpy2.mpz, gmpy2.mpz]:
 
     Costs about as much as one call of :func:`fib`.  Raises like :func:`fib`.
     """
-    n = as_index(n)
-    if n >= 0:
-        return _core.fib_pair(n)
-    # With k = -n-1 >= 0: F(n) = (-1)**k F(k+1) and F(n+1) = (-1)**(k+1) F(k).
-    k = -n - 1
-    f_k, f_k1 = _core.fib_pair(k)
-    if k & 1:
-        return -f_k1, f_k
-    return f_k1, -f_k
+    return _core.fib_pair(n)
 
 
 def lucas(n: int) -> gmpy2.mpz:
@@ -44,8 +47,6 @@ def lucas(n: int) -> gmpy2.mpz:
     Defined for every integer n, with L(0) = 2, L(1) = 1 and
     L(-n) = (-1)**n * L(n).  Raises like :func:`fib`.
     """
-    if type(n) is not int or not -UNCHECKED_INDEX <= n <= UNCHECKED_INDEX:
-        n = as_index(n)
     return _core.lucas(n)
 
 
@@ -57,9 +58,7 @@ def fib_mod(n: int, m: int) -> gmpy2.mpz:
 
     Raises TypeError if n or m is not an integer, ValueError if m < 1.
     """
-    n = as_int(n, "n")
-    m = as_modulus(m, "m")
-    return _core.fib_mod(gmpy2.mpz(abs(n)), n < 0, gmpy2.mpz(m))
+    return _core.fib_mod(n, m)
 
 
 def fib_digits(n: int) -> bytes:
@@ -68,4 +67,4 @@ def fib_digits(n: int) -> bytes:
     The digits come from GMP, so there is no 4300-digit limit and no
     quadratic conversion.  Raises like :func:`fib`.
     """
-    return _core.decimal(fib(n))
+    return _core.fib_digits(n)
