@@ -37,6 +37,8 @@ cdef extern from "gmp.h" nogil:
     void mpz_sub_ui(mpz_ptr, mpz_srcptr, unsigned long)
     void mpz_mul(mpz_ptr, mpz_srcptr, mpz_srcptr)
     void mpz_mul_2exp(mpz_ptr, mpz_srcptr, mp_bitcnt_t)
+    void mpz_mul_ui(mpz_ptr, mpz_srcptr, unsigned long)
+    void mpz_submul_ui(mpz_ptr, mpz_srcptr, unsigned long)
     void mpz_neg(mpz_ptr, mpz_srcptr)
     void mpz_mod(mpz_ptr, mpz_srcptr, mpz_srcptr)
     void mpz_tdiv_r(mpz_ptr, mpz_srcptr, mpz_srcptr)
@@ -46,6 +48,21 @@ cdef extern from "gmp.h" nogil:
     unsigned long mpz_get_ui(mpz_srcptr)
     char *mpz_get_str(char *, int, mpz_srcptr)
     int mp_bits_per_limb
+
+cdef extern from "ff_par.h" nogil:
+    int ff_threads                        # threads a call may use
+    unsigned long ff_par_mul_bits         # operand bits from which products run in parallel
+    unsigned long ff_par_digits           # digits from which decimal output runs in parallel
+    int FF_MAX_THREADS
+    void ff_mul(mpz_ptr, mpz_srcptr, mpz_srcptr)
+    void ff_mul2(mpz_ptr, mpz_srcptr, mpz_srcptr, mpz_ptr, mpz_srcptr, mpz_srcptr)
+    long ff_decimal_abs(char *, mpz_srcptr)
+    int ff_workers_started()
+    void ff_prestart(int)
+
+cdef extern from "gmp.h" nogil:
+    void mpz_fib_ui(mpz_ptr, unsigned long)
+    void mpz_lucnum_ui(mpz_ptr, unsigned long)
 
 cdef extern from *:
     """
@@ -76,6 +93,8 @@ ctypedef unsigned long long u64
 DEF TABLE_LIMIT = 93
 # Below this many result bits, releasing the GIL costs more than it frees.
 DEF NOGIL_BITS = 50000
+# Up to this n, GMP's mpz_fib_ui / mpz_lucnum_ui (no heap scratch) are faster.
+DEF SMALL_N = 100000
 cdef u64 FIB_TABLE[TABLE_LIMIT + 1]
 
 
@@ -152,8 +171,7 @@ cdef void _fib_pair(Scratch *s, unsigned long n) noexcept nogil:
     while pos > 0:
         pos -= 1
         bit = (n >> pos) & 1
-        mpz_mul(s.t1, s.a, s.a)
-        mpz_mul(s.t2, s.b, s.b)
+        ff_mul2(s.t1, s.a, s.a, s.t2, s.b, s.b)       # the two squarings, at once when large
         mpz_mul_2exp(s.a, s.t1, 2)
         mpz_sub(s.a, s.a, s.t2)
         if k & 1:
@@ -172,8 +190,8 @@ cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = F(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
-    if n <= TABLE_LIMIT:
-        _set_u64(out, FIB_TABLE[n])
+    if n <= SMALL_N:
+        mpz_fib_ui(out, n)                           # no scratch to allocate: cheaper at small n
         return
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
@@ -182,7 +200,7 @@ cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
         mpz_mul_2exp(s.t1, s.a, 1)
         mpz_add(s.t2, s.t1, s.b)
         mpz_sub(s.t1, s.t1, s.b)
-        mpz_mul(out, s.t1, s.t2)
+        ff_mul(out, s.t1, s.t2)
         if k & 1:
             mpz_sub_ui(out, out, 2)
         else:
@@ -191,7 +209,7 @@ cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
         # F[2k] = F[k] (F[k] + 2F[k-1])
         mpz_mul_2exp(s.t1, s.b, 1)
         mpz_add(s.t1, s.t1, s.a)
-        mpz_mul(out, s.a, s.t1)
+        ff_mul(out, s.a, s.t1)
     _scratch_clear(&s)
 
 
@@ -199,10 +217,8 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = L(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
-    if n + 1 <= TABLE_LIMIT:
-        # L(n) = F(n-1) + F(n+1), with F(-1) = 1
-        _set_u64(out, FIB_TABLE[n + 1])
-        mpz_add_ui(out, out, <unsigned long>(FIB_TABLE[n - 1] if n > 0 else 1))
+    if n <= SMALL_N:
+        mpz_lucnum_ui(out, n)
         return
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
@@ -213,14 +229,14 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
         mpz_mul_2exp(s.t2, s.a, 1)
         mpz_add(s.t2, s.t2, s.a)
         mpz_add(s.t2, s.t2, s.b)
-        mpz_mul(out, s.t1, s.t2)
+        ff_mul(out, s.t1, s.t2)
         if k & 1:
             mpz_add_ui(out, out, 1)
         else:
             mpz_sub_ui(out, out, 1)
     else:
         # L[2k] = L[k]^2 - 2(-1)^k
-        mpz_mul(out, s.t1, s.t1)
+        ff_mul(out, s.t1, s.t1)
         if k & 1:
             mpz_add_ui(out, out, 2)
         else:
@@ -265,23 +281,52 @@ cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
     return res
 
 
+cdef int _copies(int serial) except -1:
+    """Result-sized blocks a large call may hold at its peak: more when it runs on several threads.
+
+    With threads, the pool's workers are started first, so that their stacks
+    and malloc arenas count in the address space the reservation measures.
+    """
+    if ff_threads <= 1:
+        return serial
+    with nogil:
+        ff_prestart(ff_threads)
+    return serial + _THREAD_EXTRA
+
+
+cdef int _WORKING = _args.WORKING_COPIES
+cdef int _DECIMAL = _args.DECIMAL_COPIES
+cdef int _THREAD_EXTRA = _args.THREAD_EXTRA_COPIES
+
+
 cdef mpz _signed_checked(unsigned_fn compute, object n, bint negate_odd):
     """_of_signed for any object n: the rules of _args, and its memory held for the call."""
     cdef long k
     if _fast_index(n, &k):
         return _of_signed(compute, k, negate_odd)
     k = _args.as_index(n, "n")
-    with _args.reserve_index(k):
+    with _args.reserve_index(k, "n", _copies(_WORKING)):
         return _of_signed(compute, k, negate_odd)
 
 
 def fib(n):
-    """F(n) as a fresh gmpy2.mpz, for any integer n (the rules of fastfib.fib)."""
+    """Return the n-th Fibonacci number F(n) as a new ``gmpy2.mpz``.
+
+    Defined for every integer n, with F(0) = 0, F(1) = 1 and
+    F(-n) = (-1)**(n+1) * F(n).
+
+    Raises TypeError if n is not an integer (bool, float, str and None are
+    refused) and OverflowError, at once, if F(n) could not fit in memory.
+    """
     return _signed_checked(_fib, n, False)
 
 
 def lucas(n):
-    """L(n) as a fresh gmpy2.mpz, for any integer n (the rules of fastfib.lucas)."""
+    """Return the n-th Lucas number L(n) as a new ``gmpy2.mpz``.
+
+    Defined for every integer n, with L(0) = 2, L(1) = 1 and
+    L(-n) = (-1)**n * L(n).  Raises like :func:`fib`.
+    """
     return _signed_checked(_lucas, n, True)
 
 
@@ -306,11 +351,14 @@ cdef tuple _pair(unsigned long n):
 
 
 def fib_pair(n):
-    """(F(n), F(n+1)) as two fresh gmpy2.mpz, for any integer n (the rules of fastfib.fib_pair)."""
+    """Return ``(F(n), F(n+1))`` as two new ``gmpy2.mpz``, for every integer n.
+
+    Costs about as much as one call of :func:`fib`.  Raises like :func:`fib`.
+    """
     cdef long k
     if not _fast_index(n, &k):
         k = _args.as_index(n, "n")
-        with _args.reserve_index(k):
+        with _args.reserve_index(k, "n", _copies(_WORKING)):
             return _signed_pair(k)
     return _signed_pair(k)
 
@@ -331,9 +379,12 @@ cdef tuple _signed_pair(long n):
 
 
 def fib_digits(n):
-    """The decimal digits of F(n) as ASCII bytes (the rules of fastfib.fib_digits).
+    """Return the decimal digits of F(n) as ASCII bytes, ``b"-"``-prefixed if negative.
 
-    One reservation covers both the number and its digits.
+    The digits come from GMP, so there is no 4300-digit limit and no
+    quadratic conversion; with threads, up to get_threads() pieces are
+    converted at once.  Raises like :func:`fib`.  One memory reservation
+    covers both the number and its digits.
     """
     cdef long k
     cdef mpz value
@@ -341,7 +392,7 @@ def fib_digits(n):
         value = _of_signed(_fib, k, False)
         return _decimal(MPZ(value))
     k = _args.as_index(n, "n")
-    with _args.reserve_index(k):
+    with _args.reserve_index(k, "n", _copies(_WORKING)):
         value = _of_signed(_fib, k, False)
         return _decimal(MPZ(value))
 
@@ -422,9 +473,12 @@ cdef void _fib_mod_mpz(mpz_ptr out, mpz_srcptr nz, mpz_srcptr m) noexcept nogil:
 
 
 def fib_mod(n, m):
-    """F(n) mod m as a fresh gmpy2.mpz in [0, m) (the rules of fastfib.fib_mod).
+    """Return F(n) mod m as a new ``gmpy2.mpz`` in ``[0, m)``.
 
-    n and m are only read, never written.
+    n may be any integer, however large (10**1000 takes microseconds):
+    the doubling runs modulo m.  m must be >= 1.  n and m are only read.
+
+    Raises TypeError if n or m is not an integer, ValueError if m < 1.
     """
     n = _args.as_int(n, "n")
     m = _args.as_modulus(m, "m")
@@ -460,19 +514,31 @@ def decimal(mpz x not None):
     writing straight into the bytes object.  A large x first reserves the
     conversion's memory: OverflowError if it is not free now.
     """
-    with _args.reserve_digits(mpz_sizeinbase(MPZ(x), 2)):
+    with _args.reserve_digits(mpz_sizeinbase(MPZ(x), 2), _copies(_DECIMAL)):
         return _decimal(MPZ(x))
 
 
 cdef bytes _decimal(mpz_srcptr z):
     cdef Py_ssize_t cap = <Py_ssize_t>mpz_sizeinbase(z, 10) + 2
     cdef Py_ssize_t length
+    cdef long written
     cdef PyObject *out = PyBytes_FromStringAndSize(NULL, cap)
     cdef char *buf
+    cdef int sign
     if out == NULL:
         raise MemoryError("no memory for the decimal digits")
     buf = PyBytes_AS_STRING(out)
-    if cap > 100000:
+    if ff_threads > 1 and <unsigned long>cap >= ff_par_digits:
+        sign = 1 if mpz_sgn(z) < 0 else 0
+        buf[0] = b'-'
+        with nogil:
+            written = ff_decimal_abs(buf + sign, z)  # up to ff_threads pieces at once
+            if written < 0:                          # out of memory for the pieces: serial
+                mpz_get_str(buf, 10, z)
+                length = <Py_ssize_t>strlen(buf)
+            else:
+                length = sign + written
+    elif cap > 100000:
         with nogil:
             mpz_get_str(buf, 10, z)
             length = <Py_ssize_t>strlen(buf)
@@ -484,3 +550,38 @@ cdef bytes _decimal(mpz_srcptr z):
     result = <bytes>out                              # takes a new reference
     Py_DECREF(result)                                # drop the one from PyBytes_FromStringAndSize
     return result
+
+
+# --- threads ----------------------------------------------------------------
+
+#: Most threads one call may use.
+MAX_THREADS = FF_MAX_THREADS
+
+
+def set_threads(int k):
+    """Let each call use up to k threads (1 = the serial code); k is checked by fastfib.set_threads."""
+    global ff_threads
+    if not 1 <= k <= FF_MAX_THREADS:
+        raise ValueError(f"threads must be between 1 and {FF_MAX_THREADS}, got {k}")
+    ff_threads = k
+
+
+def get_threads():
+    """Threads each call may use."""
+    return ff_threads
+
+
+def _set_thresholds(mul_bits=None, digits=None):
+    """Private test knob: operand bits and digits from which the parallel paths run; returns the old pair."""
+    global ff_par_mul_bits, ff_par_digits
+    old = (ff_par_mul_bits, ff_par_digits)
+    if mul_bits is not None:
+        ff_par_mul_bits = max(1, mul_bits)
+    if digits is not None:
+        ff_par_digits = max(1, digits)
+    return old
+
+
+def _workers_started():
+    """Private: worker threads running in this process (0 until a parallel call, and after fork)."""
+    return ff_workers_started()

@@ -28,6 +28,9 @@ WORKING_COPIES = 12
 # Peak memory of decimal(x) over x's size: the digits take 2.4x, GMP's
 # conversion a few more.
 DECIMAL_COPIES = 8
+# With threads, a call holds more at once: the halves of a split product,
+# two squarings' scratch, and the pieces of the decimal output in flight.
+THREAD_EXTRA_COPIES = 4
 # What the interpreter and the libraries take before any number is made.
 _BASELINE_BYTES = 64 << 20
 # Above this n, free memory is also checked at each call (a few µs against
@@ -177,15 +180,15 @@ def reserve_index(n: int, name: str = "n", copies: int = WORKING_COPIES) -> Cont
     return reserve_bytes(_index_bytes(n, copies), refusal)
 
 
-def reserve_digits(bits: int) -> ContextManager[None]:
-    """Reserve the memory to write a ``bits``-bit integer in decimal, for the ``with`` block.
+def reserve_digits(bits: int, copies: int = DECIMAL_COPIES) -> ContextManager[None]:
+    """Reserve the memory to write a ``bits``-bit integer in decimal (``copies`` times its size), for the ``with`` block.
 
     Nothing is checked below the size of F(2**22).  Raises OverflowError.
     """
     if bits <= _CHECK_FREE_ABOVE * LOG2_PHI:
         return nullcontext()
     return reserve_bytes(
-        _BASELINE_BYTES // 4 + bits // 8 * DECIMAL_COPIES,
+        _BASELINE_BYTES // 4 + bits // 8 * copies,
         lambda free: f"a {bits}-bit integer is too large to write in decimal with the memory free now",
     )
 

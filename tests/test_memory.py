@@ -7,6 +7,7 @@ importing fastfib and holds some memory already, so GMP would abort
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,12 +33,13 @@ def attempt(func, *args):
 """
 
 
-def _run(code: str, limit_mib: int, ballast_mib: int = 0) -> list[str]:
-    """Run code after the prelude; return its stdout lines, asserting a clean exit (no abort)."""
+def _run(code: str, limit_mib: int, ballast_mib: int = 0, threads: int = 1) -> list[str]:
+    """Run code after the prelude with FASTFIB_THREADS=threads; return its stdout lines, asserting a clean exit (no abort)."""
     source = _PRELUDE.format(limit_mib=limit_mib, ballast_mib=ballast_mib) + textwrap.dedent(code)
     proc = subprocess.run(
-        [sys.executable, "-c", source], capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir()
-    )
+        [sys.executable, "-c", source], capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir(),
+        env={**os.environ, "FASTFIB_THREADS": str(threads)},
+    )  # fmt: skip
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
     return proc.stdout.splitlines()
 
@@ -60,19 +62,23 @@ def test_what_fits_in_the_headroom_is_still_computed() -> None:
     assert out == [f"ok {_digits_of_fib(10**7) + 1}"]  # with the '-'
 
 
-def test_two_threads_near_the_limit_do_not_abort() -> None:
+@pytest.mark.parametrize(("threads", "limit_mib", "percent"), [(1, 160, 40), (2, 256, 20)])
+def test_two_threads_near_the_limit_do_not_abort(threads: int, limit_mib: int, percent: int) -> None:
     # Each call alone fits; both at once do not (the second thread's stack and
-    # malloc arena take address space too), so the second is refused.
-    code = """
-    n = a.MAX_INDEX * 4 // 10
+    # malloc arena take address space too, and with threads=2 the pool's
+    # worker and the extra temporaries), so the second is refused.
+    code = f"""
+    n = a.MAX_INDEX * {percent} // 100
     results = []
     threads = [threading.Thread(target=lambda: results.append(attempt(fastfib.fib_digits, n))) for _ in range(2)]
     for t in threads: t.start()
     for t in threads: t.join()
     print(n)
     for r in results: print(r)
+    print(fastfib.get_threads())
     """
-    n, *results = _run(code, limit_mib=160)
+    n, *results = _run(code, limit_mib=limit_mib, threads=threads)
+    assert results.pop() == str(threads)
     assert len(results) == 2
     for r in results:
         assert r == f"ok {_digits_of_fib(int(n))}" or r.startswith(f"refused n={n} is too large for the memory free now"), r
@@ -89,7 +95,8 @@ def test_two_threads_near_the_limit_do_not_abort() -> None:
         "fastfib.fib_pair(big_n)",
     ],
 )
-def test_every_large_entry_point_checks_the_headroom(call: str) -> None:
+@pytest.mark.parametrize("threads", [1, 2])
+def test_every_large_entry_point_checks_the_headroom(call: str, threads: int) -> None:
     # big: a 100 MiB number made before the limit bites; big_n: an n allowed by MAX_INDEX but not by what is free.
     code = f"""
     import gmpy2
@@ -101,5 +108,5 @@ def test_every_large_entry_point_checks_the_headroom(call: str) -> None:
     except OverflowError as exc:
         print("refused", exc)
     """
-    out = _run(code, limit_mib=400, ballast_mib=100)
+    out = _run(code, limit_mib=400, ballast_mib=100, threads=threads)
     assert out[0].startswith("refused") and "memory free now" in out[0], out

@@ -1,0 +1,145 @@
+/* A persistent pool of worker pthreads for fastfib's core.
+ *
+ * ff_run(n, fn, args, threads) runs fn(args[i]) for i < n on the calling
+ * thread and up to threads-1 workers, and returns when all are done.  The
+ * workers are started on first use and kept for the life of the process
+ * (none is created per call).  If the pool is owned by another call (several
+ * Python threads at once), if threads <= 1, or if no worker can be started,
+ * the tasks simply run on the calling thread, one after the other: the
+ * results are the same either way.  After fork() the child starts with no
+ * workers and a fresh pool (pthread_atfork).  Workers never touch Python.
+ */
+#ifndef FF_POOL_H
+#define FF_POOL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#define FF_MAX_THREADS 64
+
+typedef void (*ff_task)(void *);
+
+static pthread_mutex_t ff_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ff_work = PTHREAD_COND_INITIALIZER;  /* workers: a job or more workers allowed */
+static pthread_cond_t ff_done = PTHREAD_COND_INITIALIZER;  /* the owner: the last task finished */
+static int ff_started = 0;       /* workers running */
+static int ff_ready = 0;         /* workers past their start-up */
+static int ff_allowed = 0;       /* workers that may take tasks of the current job */
+static int ff_busy = 0;          /* a call owns the pool */
+static int ff_atfork_set = 0;
+static ff_task ff_fn = 0;
+static void **ff_args = 0;
+static int ff_next = 0, ff_ntasks = 0, ff_pending = 0;
+
+static void ff_atfork_child(void) {
+    /* Only the forking thread exists in the child: forget the parent's workers. */
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t c1 = PTHREAD_COND_INITIALIZER, c2 = PTHREAD_COND_INITIALIZER;
+    ff_mu = mu; ff_work = c1; ff_done = c2;
+    ff_started = ff_ready = ff_allowed = ff_busy = 0;
+    ff_fn = 0; ff_args = 0; ff_next = ff_ntasks = ff_pending = 0;
+}
+
+static void *ff_worker(void *idp) {
+    long id = (long)idp;
+    /* Make this thread's malloc arena now, so the address space it takes is
+     * mapped before the caller measures what is free (RLIMIT_AS). */
+    free(malloc(64));
+    pthread_mutex_lock(&ff_mu);
+    ff_ready++;
+    pthread_cond_broadcast(&ff_done);
+    for (;;) {
+        while (!(id < ff_allowed && ff_next < ff_ntasks))
+            pthread_cond_wait(&ff_work, &ff_mu);
+        int i = ff_next++;
+        ff_task fn = ff_fn;
+        void *arg = ff_args[i];
+        pthread_mutex_unlock(&ff_mu);
+        fn(arg);
+        pthread_mutex_lock(&ff_mu);
+        if (--ff_pending == 0) pthread_cond_signal(&ff_done);
+    }
+    return 0;
+}
+
+/* Start workers until `want` run; returns how many run.  Called with ff_mu held. */
+static int ff_start_workers(int want) {
+    pthread_attr_t attr;
+    sigset_t all, old;
+    if (!ff_atfork_set) {
+        if (pthread_atfork(0, 0, ff_atfork_child) != 0) return ff_started;
+        ff_atfork_set = 1;
+    }
+    if (want > FF_MAX_THREADS - 1) want = FF_MAX_THREADS - 1;
+    if (ff_started >= want) return ff_started;
+    if (pthread_attr_init(&attr) != 0) return ff_started;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* Workers block every signal, so Python's handlers run on the main thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    while (ff_started < want) {
+        pthread_t t;
+        if (pthread_create(&t, &attr, ff_worker, (void *)(long)ff_started) != 0) break;
+        ff_started++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, 0);
+    pthread_attr_destroy(&attr);
+    while (ff_ready < ff_started)                /* each has made its arena */
+        pthread_cond_wait(&ff_done, &ff_mu);
+    return ff_started;
+}
+
+static void ff_run(int n, ff_task fn, void **args, int threads) {
+    int i, workers;
+    if (n <= 0) return;
+    if (threads > 1 && n > 1) {
+        pthread_mutex_lock(&ff_mu);
+        if (!ff_busy) {
+            workers = ff_start_workers(threads - 1);
+            if (workers > 0) {
+                ff_busy = 1;
+                ff_allowed = workers < threads - 1 ? workers : threads - 1;
+                ff_fn = fn; ff_args = args;
+                ff_next = 0; ff_ntasks = n; ff_pending = n;
+                pthread_cond_broadcast(&ff_work);
+                while (ff_next < ff_ntasks) {       /* the owner works too */
+                    i = ff_next++;
+                    pthread_mutex_unlock(&ff_mu);
+                    fn(args[i]);
+                    pthread_mutex_lock(&ff_mu);
+                    ff_pending--;
+                }
+                while (ff_pending > 0)
+                    pthread_cond_wait(&ff_done, &ff_mu);
+                ff_ntasks = ff_next = 0;
+                ff_fn = 0; ff_args = 0;
+                ff_busy = 0;
+                pthread_mutex_unlock(&ff_mu);
+                return;
+            }
+        }
+        pthread_mutex_unlock(&ff_mu);
+    }
+    for (i = 0; i < n; i++) fn(args[i]);     /* serial: the same tasks, in order */
+}
+
+/* Start the workers a call with `threads` threads would use, now: so their
+ * stacks and arenas are mapped before that call's memory check. */
+static void ff_prestart(int threads) {
+    if (threads <= 1) return;
+    pthread_mutex_lock(&ff_mu);
+    if (!ff_busy) ff_start_workers(threads - 1);
+    pthread_mutex_unlock(&ff_mu);
+}
+
+/* Workers running now (for tests). */
+static int ff_workers_started(void) {
+    int n;
+    pthread_mutex_lock(&ff_mu);
+    n = ff_started;
+    pthread_mutex_unlock(&ff_mu);
+    return n;
+}
+
+#endif
