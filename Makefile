@@ -21,14 +21,16 @@ BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test test-fast bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
+.PHONY: help venv test test-fast lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
+	@echo "make lint   - ruff, and mypy on fastfib/"
 	@echo "make test-fast - the tests that need neither Docker nor RIE (seconds)"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
 	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
+	@echo "make bench-hostile - how long hostile 6 MB events hold the runtime (RIE on the host)"
 	@echo "make bench-rie / bench-coldstart - Lambda latency and INIT, on the host / in containers"
 	@echo "make lambda / testlambda - build fastfib:latest / testfastfib:latest"
 	@echo "make offline-bases - build local stand-ins for the base images; prints the make arguments to use them"
@@ -37,7 +39,7 @@ help:
 $(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard fastfib/*.py fastfib/*.pyi)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[test]"
+	$(PY) -m pip install --quiet ".[test,lint]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -46,6 +48,11 @@ venv: $(VENV)/.installed
 # scripts/start-docker.sh is a no-op where one answers.
 test: venv docker-engine
 	$(VENV)/bin/pytest
+
+# ruff over the tree, mypy (strict) over the package with its compiled core's stub.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # The inner loop: everything that needs neither Docker nor RIE.
 test-fast: venv
@@ -61,10 +68,13 @@ bench: venv
 rie:
 	@bash scripts/fetch-rie.sh
 
+ONE_AT_A_TIME = Note: RIE serves one request at a time; concurrent requests crash it (aws-lambda-runtime-interface-emulator issue 97).
+
 # The real RIE on the host around awslambdaric: the Go original's curl commands work unchanged.
 serve: venv
 	@rie=$$(bash scripts/fetch-rie.sh) && \
 	echo "fastfib.handlers.$(HANDLER) on http://localhost:$(PORT)/2015-03-31/functions/function/invocations (Ctrl-C stops)" && \
+	echo "$(ONE_AT_A_TIME)" && \
 	cd /tmp && exec "$$rie" --runtime-interface-emulator-address 127.0.0.1:$(PORT) \
 		--runtime-api-address 127.0.0.1:$(RUNTIME_API_PORT) \
 		$(abspath $(PY)) -m awslambdaric fastfib.handlers.$(HANDLER)
@@ -72,6 +82,11 @@ serve: venv
 # Latency (p50/p99) and INIT through RIE on the host, beside a trivial handler.
 bench-rie: venv
 	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_rie.py
+
+# How long hostile events of up to 6 MB hold the runtime (PYTHON_RUNTIME picks the interpreter of a venv with fastfib).
+PYTHON_RUNTIME ?= $(abspath $(PY))
+bench-hostile: venv
+	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_hostile.py --python $(PYTHON_RUNTIME)
 
 lambda:
 	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) -f Dockerfile -t $(IMAGE) .
@@ -110,6 +125,7 @@ run:
 		} || exit 1; \
 	fi; \
 	echo "$(TEST_IMAGE): fastfib.handlers.$(HANDLER) on http://localhost:$(PORT)/2015-03-31/functions/function/invocations (Ctrl-C stops)"; \
+	echo "$(ONE_AT_A_TIME)"; \
 	case " $(DOCKER_RUN_FLAGS) " in \
 	*" --network host "*|*" --network=host "*|*" --net=host "*) \
 		exec $(DOCKER) run --rm $(DOCKER_RUN_FLAGS) --read-only --tmpfs /tmp \
