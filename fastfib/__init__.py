@@ -16,16 +16,8 @@ from fastfib._loader import check_core as _check_core
 
 _check_core()
 
-from fastfib._api import (  # noqa: E402
-    fib,
-    fib_digits,
-    fib_mod,
-    fib_pair,
-    get_threads,
-    lucas,
-    set_threads,
-    threads_from_env as _threads_from_env,
-)
+from fastfib._api import fib, fib_digits, fib_mod, fib_pair, get_threads, lucas, set_threads  # noqa: E402
+from fastfib._api import threads_from_env as _threads_from_env  # noqa: E402
 from fastfib._version import __version__  # noqa: E402
 
 set_threads(_threads_from_env())

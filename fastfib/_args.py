@@ -283,9 +283,9 @@ def _size(n: int) -> str:
     nbytes = n * 6_942_419 // 80_000_000  # integer maths: n may exceed float range
     if nbytes.bit_length() > 60:
         return f"2**{nbytes.bit_length() - 1} bytes"
-    size = float(nbytes)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+    size, unit = float(nbytes), "bytes"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
         if size < 1024:
             break
-        size /= 1024
+        size, unit = size / 1024, bigger
     return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"

@@ -205,7 +205,8 @@ def test_index_like_integers_are_accepted() -> None:
 @pytest.mark.parametrize("func", ONE_ARG)
 @pytest.mark.parametrize("n", [10**12, -(10**12), 2**64, 10**1000], ids=["1e12", "-1e12", "2^64", "1e1000"])
 def test_results_too_large_for_memory_raise_at_once(func, n: int) -> None:
-    with pytest.raises(OverflowError, match=r"n=.* is too large.*\|n\| must be at most \d+ in this process's memory limit$") as exc:
+    rule = r"n=.* is too large.*\|n\| must be at most \d+ in this process's memory limit$"
+    with pytest.raises(OverflowError, match=rule) as exc:
         func(n)
     assert "MiB of memory" not in str(exc.value)  # the host's memory size is not revealed
 
@@ -233,7 +234,8 @@ class _IndexReturns:
 @pytest.mark.parametrize("func", ONE_ARG + [_core.fib, _core.lucas, _core.fib_pair, _core.fib_digits])
 @pytest.mark.parametrize("returned", [True, False, 7.0, "7", None])
 def test_index_returning_a_non_int_is_refused(func, returned: object) -> None:
-    with pytest.raises(TypeError, match=rf"^n must be an integer: _IndexReturns.__index__ returned {type(returned).__name__}, not int$"):
+    rule = rf"^n must be an integer: _IndexReturns.__index__ returned {type(returned).__name__}, not int$"
+    with pytest.raises(TypeError, match=rule):
         func(_IndexReturns(returned))
 
 
@@ -289,7 +291,10 @@ def test_core_c_limits_raise(n: int) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(C_RANGE, st.integers()), st.one_of(st.sampled_from([0, -1, 1, 2**64 - 1, 2**64, -(2**64)]), st.integers(-(2**70), 2**70)))
+@given(
+    st.one_of(C_RANGE, st.integers()),
+    st.one_of(st.sampled_from([0, -1, 1, 2**64 - 1, 2**64, -(2**64)]), st.integers(-(2**70), 2**70)),
+)
 def test_core_fib_mod_any_arguments(n: int, m: int) -> None:
     if m < 1:
         with pytest.raises(ValueError, match=r"m must be a positive integer"):
