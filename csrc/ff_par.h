@@ -56,7 +56,10 @@ static void ff_mul(mpz_ptr out, mpz_srcptr x, mpz_srcptr y) {
         mpz_init_set(lo_copy, lo);
         copied = 1;
     }
-    mpz_init(p1);
+    /* Both at their final size: the shift and the sum below then never
+     * reallocate (and copy) megabytes. */
+    mpz_init2(p1, (mp_bitcnt_t)(xn + mpz_size(y) + 1) * GMP_NUMB_BITS);
+    mpz_realloc2(out, (mp_bitcnt_t)(xn + mpz_size(y) + 1) * GMP_NUMB_BITS);
     ff_mul2(p1, hi, y, out, copied ? lo_copy : lo, y);
     mpz_mul_2exp(p1, p1, (mp_bitcnt_t)half * GMP_NUMB_BITS);
     mpz_add(out, out, p1);
