@@ -59,6 +59,7 @@ cdef extern from "ff_par.h" nogil:
     long ff_decimal_abs(char *, mpz_srcptr)
     int ff_workers_started()
     void ff_prestart(int)
+    void ff_set_serial_call(int)
 
 cdef extern from "gmp.h" nogil:
     void mpz_fib_ui(mpz_ptr, unsigned long)
@@ -281,17 +282,37 @@ cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
     return res
 
 
-cdef int _copies(int serial) except -1:
-    """Result-sized blocks a large call may hold at its peak: more when it runs on several threads.
+cdef object _hold(object reserve, object arg, int serial_copies):
+    """Enter the memory reservation ``reserve(arg, copies=...)`` for one large call, and return it.
 
-    With threads, the pool's workers are started first, so that their stacks
-    and malloc arenas count in the address space the reservation measures.
+    With threads, the pool's workers are started first (so that their
+    stacks and malloc arenas count in the address space measured), and the
+    call reserves THREAD_EXTRA_COPIES more result-sized blocks.  If those do
+    not fit but the serial call's do, this call runs serially (a flag local
+    to this thread) instead of being refused: so any n up to MAX_INDEX that
+    fits serially is still computed.  Raises OverflowError if nothing fits.
+    Pair with _release().
     """
-    if ff_threads <= 1:
-        return serial
-    with nogil:
-        ff_prestart(ff_threads)
-    return serial + _THREAD_EXTRA
+    cdef object held
+    if ff_threads > 1:
+        with nogil:
+            ff_prestart(ff_threads)
+        held = reserve(arg, copies=serial_copies + _THREAD_EXTRA)
+        try:
+            held.__enter__()
+            return held
+        except OverflowError:
+            pass
+    held = reserve(arg, copies=serial_copies)
+    held.__enter__()
+    if ff_threads > 1:
+        ff_set_serial_call(1)
+    return held
+
+
+cdef void _release(object held) except *:
+    ff_set_serial_call(0)
+    held.__exit__(None, None, None)
 
 
 cdef int _WORKING = _args.WORKING_COPIES
@@ -305,8 +326,11 @@ cdef mpz _signed_checked(unsigned_fn compute, object n, bint negate_odd):
     if _fast_index(n, &k):
         return _of_signed(compute, k, negate_odd)
     k = _args.as_index(n, "n")
-    with _args.reserve_index(k, "n", _copies(_WORKING)):
+    held = _hold(_args.reserve_index, k, _WORKING)
+    try:
         return _of_signed(compute, k, negate_odd)
+    finally:
+        _release(held)
 
 
 def fib(n):
@@ -358,8 +382,11 @@ def fib_pair(n):
     cdef long k
     if not _fast_index(n, &k):
         k = _args.as_index(n, "n")
-        with _args.reserve_index(k, "n", _copies(_WORKING)):
+        held = _hold(_args.reserve_index, k, _WORKING)
+        try:
             return _signed_pair(k)
+        finally:
+            _release(held)
     return _signed_pair(k)
 
 
@@ -392,9 +419,12 @@ def fib_digits(n):
         value = _of_signed(_fib, k, False)
         return _decimal(MPZ(value))
     k = _args.as_index(n, "n")
-    with _args.reserve_index(k, "n", _copies(_WORKING)):
+    held = _hold(_args.reserve_index, k, _WORKING)
+    try:
         value = _of_signed(_fib, k, False)
         return _decimal(MPZ(value))
+    finally:
+        _release(held)
 
 
 # --- F(n) mod m -----------------------------------------------------------
@@ -514,8 +544,11 @@ def decimal(mpz x not None):
     writing straight into the bytes object.  A large x first reserves the
     conversion's memory: OverflowError if it is not free now.
     """
-    with _args.reserve_digits(mpz_sizeinbase(MPZ(x), 2), _copies(_DECIMAL)):
+    held = _hold(_args.reserve_digits, mpz_sizeinbase(MPZ(x), 2), _DECIMAL)
+    try:
         return _decimal(MPZ(x))
+    finally:
+        _release(held)
 
 
 cdef bytes _decimal(mpz_srcptr z):
@@ -528,7 +561,7 @@ cdef bytes _decimal(mpz_srcptr z):
     if out == NULL:
         raise MemoryError("no memory for the decimal digits")
     buf = PyBytes_AS_STRING(out)
-    if ff_threads > 1 and <unsigned long>cap >= ff_par_digits:
+    if ff_threads > 1 and <unsigned long>cap >= ff_par_digits:    # ff_decimal_abs may still go serial
         sign = 1 if mpz_sgn(z) < 0 else 0
         buf[0] = b'-'
         with nogil:

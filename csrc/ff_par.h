@@ -15,6 +15,12 @@
 /* Threads a call may use (fastfib.set_threads), and the sizes from which the
  * parallel paths pay (measured on 2 cores; tests force them low). */
 static int ff_threads = 1;
+/* Set on the calling thread for one call whose memory only allows the
+ * serial code (see _core._hold): that call then ignores ff_threads. */
+static __thread int ff_serial_call = 0;
+#define FF_THREADS() (ff_serial_call ? 1 : ff_threads)
+
+static void ff_set_serial_call(int on) { ff_serial_call = on; }
 static unsigned long ff_par_mul_bits = 1UL << 17;   /* operand bits of a doubling step */
 static unsigned long ff_par_digits = 100000;        /* decimal digits of a number */
 
@@ -29,8 +35,9 @@ static void ff_mul_task(void *p) {
 static void ff_mul2(mpz_ptr o1, mpz_srcptr x1, mpz_srcptr y1, mpz_ptr o2, mpz_srcptr x2, mpz_srcptr y2) {
     ff_mul_job jobs[2] = {{o1, x1, y1}, {o2, x2, y2}};
     void *args[2] = {&jobs[0], &jobs[1]};
-    if (ff_threads > 1 && mpz_sizeinbase(x1, 2) >= ff_par_mul_bits)
-        ff_run(2, ff_mul_task, args, ff_threads);
+    int threads = FF_THREADS();
+    if (threads > 1 && mpz_sizeinbase(x1, 2) >= ff_par_mul_bits)
+        ff_run(2, ff_mul_task, args, threads);
     else {
         mpz_mul(o1, x1, y1);
         mpz_mul(o2, x2, y2);
@@ -42,7 +49,7 @@ static void ff_mul2(mpz_ptr o1, mpz_srcptr x1, mpz_srcptr y1, mpz_ptr o2, mpz_sr
 static void ff_mul(mpz_ptr out, mpz_srcptr x, mpz_srcptr y) {
     mp_size_t xn = mpz_size(x), half = xn / 2;
     mpz_t hi, lo, p1;
-    if (ff_threads <= 1 || mpz_sizeinbase(x, 2) < 2 * ff_par_mul_bits || half == 0) {
+    if (FF_THREADS() <= 1 || mpz_sizeinbase(x, 2) < 2 * ff_par_mul_bits || half == 0) {
         mpz_mul(out, x, y);
         return;
     }
@@ -113,7 +120,7 @@ static void ff_leaf_task(void *p) {
  * powers of 10 into up to ff_threads pieces of equal length, converted at once. */
 static long ff_decimal_abs(char *buf, mpz_srcptr z) {
     size_t d = mpz_sizeinbase(z, 10);
-    int p = ff_threads, i, k, nnodes = 1, nsplit, nleaves = 0;
+    int threads = FF_THREADS(), p = threads, i, k, nnodes = 1, nsplit, nleaves = 0;
     size_t width, topmax;
     ff_node nodes[2 * FF_MAX_THREADS];
     ff_split_job splits[FF_MAX_THREADS];
@@ -165,7 +172,7 @@ static long ff_decimal_abs(char *buf, mpz_srcptr z) {
             args[nsplit] = &splits[nsplit];
             nsplit++;
         }
-        ff_run(nsplit, ff_split_task, args, ff_threads);
+        ff_run(nsplit, ff_split_task, args, threads);
         for (i = 0; i < nsplit; i++)                 /* parents are no longer needed */
             if (splits[i].parent->owned) { mpz_clear(splits[i].parent->v); splits[i].parent->owned = 0; }
         first = last;
@@ -184,7 +191,7 @@ static long ff_decimal_abs(char *buf, mpz_srcptr z) {
         args[nleaves] = j;
         nleaves++;
     }
-    ff_run(nleaves, ff_leaf_task, args, ff_threads);
+    ff_run(nleaves, ff_leaf_task, args, threads);
     size_t top_len = 0;
     int failed = 0;
     for (i = 0; i < nleaves; i++) {

@@ -110,3 +110,20 @@ def test_every_large_entry_point_checks_the_headroom(call: str, threads: int) ->
     """
     out = _run(code, limit_mib=400, ballast_mib=100, threads=threads)
     assert out[0].startswith("refused") and "memory free now" in out[0], out
+
+
+def test_with_threads_a_call_that_only_fits_serially_runs_serially() -> None:
+    # Threads need THREAD_EXTRA_COPIES more blocks; an n between the two
+    # limits is computed on one thread instead of being refused.
+    code = """
+    fastfib.fib_digits(5 * 10**6)  # starts the pool's worker, so the headroom below is what stays
+    free = a.available_bytes()
+    def largest(copies):
+        return int((free - a._BASELINE_BYTES // 4) * 8 // copies / a.LOG2_PHI)
+    serial, threaded = largest(a.WORKING_COPIES), largest(a.WORKING_COPIES + a.THREAD_EXTRA_COPIES)
+    n = (serial + threaded) // 2
+    print(n, attempt(fastfib.fib_digits, n), fastfib.get_threads())
+    """
+    n, outcome, length, threads = _run(code, limit_mib=224, threads=2)[0].split()
+    assert (outcome, threads) == ("ok", "2")
+    assert int(length) == _digits_of_fib(int(n))
