@@ -5,6 +5,12 @@ Every value is computed with GMP's ``mpz_*`` functions and handed back as a
 fresh ``gmpy2.mpz`` made through gmpy2's C API.  The arithmetic runs with
 the GIL released once the numbers are large enough for that to pay.
 
+With get_threads() > 1, the two squarings of each doubling step and the
+halves of the last product run on two threads once the operands pass
+ff_par_mul_bits, and decimal output is split into up to get_threads()
+pieces once it passes ff_par_digits (csrc/ff_par.h, over the persistent
+worker pool of csrc/ff_pool.h).  With 1 thread the serial code runs.
+
 Every function here checks its own arguments, so no argument can make it
 return a wrong value or let GMP abort the process: a plain int in the
 always-safe range takes a fast path in C, anything else goes through the
