@@ -63,7 +63,8 @@ static void *ff_worker(void *idp) {
     return 0;
 }
 
-/* Start workers until `want` run; returns how many run.  Called with ff_mu held. */
+/* Start workers until `want` run; returns how many run.  Called with ff_mu
+ * held and ff_busy set by the caller (it waits for the workers, unlocked). */
 static int ff_start_workers(int want) {
     pthread_attr_t attr;
     sigset_t all, old;
@@ -96,9 +97,9 @@ static void ff_run(int n, ff_task fn, void **args, int threads) {
     if (threads > 1 && n > 1) {
         pthread_mutex_lock(&ff_mu);
         if (!ff_busy) {
+            ff_busy = 1;                        /* before starting workers: that waits, unlocked */
             workers = ff_start_workers(threads - 1);
             if (workers > 0) {
-                ff_busy = 1;
                 ff_allowed = workers < threads - 1 ? workers : threads - 1;
                 ff_fn = fn; ff_args = args;
                 ff_next = 0; ff_ntasks = n; ff_pending = n;
@@ -118,6 +119,7 @@ static void ff_run(int n, ff_task fn, void **args, int threads) {
                 pthread_mutex_unlock(&ff_mu);
                 return;
             }
+            ff_busy = 0;
         }
         pthread_mutex_unlock(&ff_mu);
     }
@@ -129,7 +131,11 @@ static void ff_run(int n, ff_task fn, void **args, int threads) {
 static void ff_prestart(int threads) {
     if (threads <= 1) return;
     pthread_mutex_lock(&ff_mu);
-    if (!ff_busy) ff_start_workers(threads - 1);
+    if (!ff_busy) {
+        ff_busy = 1;                            /* no call may take the pool half started */
+        ff_start_workers(threads - 1);
+        ff_busy = 0;
+    }
     pthread_mutex_unlock(&ff_mu);
 }
 
