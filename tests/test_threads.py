@@ -243,3 +243,36 @@ def test_no_thread_per_call_and_no_leak() -> None:
     new_threads, workers, growth_mib = map(int, proc.stdout.split())
     assert new_threads == 0 and workers == 2
     assert growth_mib < 8, f"RSS grew by {growth_mib} MiB over 300 rounds"
+
+
+@pytest.mark.usefixtures("low_thresholds")
+def test_calls_while_another_thread_changes_the_thread_count() -> None:
+    ns = [-250_000, -99_999, 123_457, 200_001, 300_000]
+    fastfib.set_threads(1)
+    expected = {n: (fastfib.fib(n), fastfib.fib_digits(n), fastfib.lucas(n)) for n in ns}
+    errors: list[int] = []
+    done = threading.Event()
+
+    def work(offset: int) -> None:
+        for i in range(40):
+            n = ns[(i + offset) % len(ns)]
+            if (fastfib.fib(n), fastfib.fib_digits(n), fastfib.lucas(n)) != expected[n]:
+                errors.append(n)
+
+    def flip() -> None:
+        k = 1
+        while not done.is_set():
+            k = k % 4 + 1
+            fastfib.set_threads(k)
+            done.wait(0.0005)
+
+    flipper = threading.Thread(target=flip)
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    flipper.start()
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    done.set()
+    flipper.join()
+    assert errors == []
