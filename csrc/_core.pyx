@@ -22,6 +22,8 @@ from gmpy2 cimport *
 from cpython.ref cimport PyObject, Py_DECREF
 from libc.string cimport strlen
 
+from contextlib import nullcontext
+
 from fastfib import _args
 
 cdef extern from "Python.h":
@@ -299,7 +301,9 @@ cdef object _hold(object reserve, object arg, int serial_copies):
     fits serially is still computed.  Raises OverflowError if nothing fits.
     Pair with _release().
     """
-    cdef object held
+    cdef object held = reserve(arg, copies=serial_copies)
+    if isinstance(held, nullcontext):                # small: nothing to check, no workers to start
+        return held
     if ff_threads > 1:
         with nogil:
             ff_prestart(ff_threads)
