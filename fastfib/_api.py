@@ -45,14 +45,25 @@ THREADS_ENV_VAR = "FASTFIB_THREADS"
 
 
 def _cgroup_cpu_limit() -> int | None:
-    """CPUs allowed by the cgroup v2 quota (cpu.max "quota period"), rounded up; None without a quota."""
+    """CPUs allowed by the cgroup quota, rounded up; None without one.
+
+    cgroup v2: cpu.max holds "quota period" ("max" for none); v1:
+    cpu.cfs_quota_us (-1 for none) and cpu.cfs_period_us.
+    """
+    quota = period = ""
     try:
         with open("/sys/fs/cgroup/cpu.max") as f:
             quota, period = f.read().split()[:2]
     except (OSError, ValueError):
-        return None
-    if quota == "max" or not (quota.isdigit() and period.isdigit()) or int(period) == 0:
-        return None
+        try:
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as f:
+                quota = f.read().strip()
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as f:
+                period = f.read().strip()
+        except OSError:
+            return None
+    if not (quota.isdigit() and period.isdigit()) or int(period) == 0 or int(quota) == 0:
+        return None  # "max", -1, or unreadable: no quota
     return max(1, math.ceil(int(quota) / int(period)))
 
 

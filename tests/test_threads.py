@@ -163,17 +163,25 @@ def test_cgroup_quota_caps_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path
     from fastfib import _api
 
     real_open = open
+    fake = {
+        "/sys/fs/cgroup/cpu.max": tmp_path / "cpu.max",
+        "/sys/fs/cgroup/cpu/cpu.cfs_quota_us": tmp_path / "quota",
+        "/sys/fs/cgroup/cpu/cpu.cfs_period_us": tmp_path / "period",
+    }
 
     def fake_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if path == "/sys/fs/cgroup/cpu.max":
-            return real_open(tmp_path / "cpu.max", *args, **kwargs)
-        return real_open(path, *args, **kwargs)
+        return real_open(fake.get(path, path), *args, **kwargs)
 
     monkeypatch.setattr("builtins.open", fake_open)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5})
     for text, expected in (("150000 100000", 2), ("50000 100000", 1), ("max 100000", 6), ("600000 100000", 6)):
         (tmp_path / "cpu.max").write_text(text + "\n")
         assert _api.available_cpus() == expected, text
+    (tmp_path / "cpu.max").unlink()  # cgroup v1
+    (tmp_path / "period").write_text("100000\n")
+    for quota, expected in (("250000", 3), ("-1", 6)):
+        (tmp_path / "quota").write_text(quota + "\n")
+        assert _api.available_cpus() == expected, quota
 
 
 def test_calls_after_fork_use_a_fresh_pool() -> None:
