@@ -61,7 +61,6 @@ cdef extern from "ff_par.h" nogil:
     int ff_threads                        # threads a call may use
     unsigned long ff_par_mul_bits         # operand bits from which products run in parallel
     unsigned long ff_par_digits           # digits from which decimal output runs in parallel
-    int ff_karatsuba
     int FF_MAX_THREADS
     void ff_mul(mpz_ptr, mpz_srcptr, mpz_srcptr)
     void ff_mul2(mpz_ptr, mpz_srcptr, mpz_srcptr, mpz_ptr, mpz_srcptr, mpz_srcptr)
@@ -624,12 +623,6 @@ def _set_thresholds(mul_bits=None, digits=None):
     if digits is not None:
         ff_par_digits = max(1, digits)
     return old
-
-
-def _set_karatsuba(bint on):
-    """Private benchmark knob: the last product by one Karatsuba step (True) or by halves of one operand."""
-    global ff_karatsuba
-    ff_karatsuba = on
 
 
 def _workers_started():

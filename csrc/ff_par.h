@@ -23,7 +23,6 @@ static __thread int ff_serial_call = 0;
 static void ff_set_serial_call(int on) { ff_serial_call = on; }
 static unsigned long ff_par_mul_bits = 1UL << 17;   /* operand bits of a doubling step */
 static unsigned long ff_par_digits = 100000;        /* decimal digits of a number */
-static int ff_karatsuba = 1;
 
 typedef struct { mpz_ptr out; mpz_srcptr x, y; } ff_mul_job;
 
@@ -45,67 +44,22 @@ static void ff_mul2(mpz_ptr o1, mpz_srcptr x1, mpz_srcptr y1, mpz_ptr o2, mpz_sr
     }
 }
 
-/* out = |x| * |y| for distinct x and y by one Karatsuba step whose four
- * products run on the pool: xl*yl and xh*yh (half size), and the two halves
- * of (xl+xh)(yl+yh) (quarter-by-half).  On two threads this takes about
- * 0.6x the time of mpz_mul at F(10^7) size; splitting only x takes 0.8x. */
-static void ff_mul_karatsuba(mpz_ptr out, mpz_srcptr x, mpz_srcptr y, int threads) {
-    mp_size_t xn = mpz_size(x), yn = mpz_size(y);
-    mp_size_t m = (xn < yn ? xn : yn) / 2, sn, sm;
-    mp_bitcnt_t limb = GMP_NUMB_BITS, full = (mp_bitcnt_t)(xn + yn + 2) * GMP_NUMB_BITS;
-    mpz_t xl, xh, yl, yh, sxl, sxh, sx, sy, p0, p2, q0, q1;
-    mpz_roinit_n(xl, mpz_limbs_read(x), m);
-    mpz_roinit_n(xh, mpz_limbs_read(x) + m, xn - m);
-    mpz_roinit_n(yl, mpz_limbs_read(y), m);
-    mpz_roinit_n(yh, mpz_limbs_read(y) + m, yn - m);
-    mpz_init(sx); mpz_add(sx, xh, xl);
-    mpz_init(sy); mpz_add(sy, yh, yl);
-    sn = mpz_size(sx); sm = sn / 2;
-    mpz_roinit_n(sxl, mpz_limbs_read(sx), sm);
-    mpz_roinit_n(sxh, mpz_limbs_read(sx) + sm, sn - sm);
-    mpz_init(p0); mpz_init(p2); mpz_init(q0);
-    mpz_init2(q1, full);                             /* becomes the middle term, shifted */
-    {
-        ff_mul_job jobs[4] = {{p0, xl, yl}, {p2, xh, yh}, {q1, sxh, sy}, {q0, sxl, sy}};
-        void *args[4] = {&jobs[0], &jobs[1], &jobs[2], &jobs[3]};
-        ff_run(4, ff_mul_task, args, threads);
-    }
-    mpz_clear(sx); mpz_clear(sy);
-    mpz_mul_2exp(q1, q1, (mp_bitcnt_t)sm * limb);
-    mpz_add(q1, q1, q0);                             /* (xl+xh)(yl+yh) */
-    mpz_clear(q0);
-    mpz_sub(q1, q1, p0);
-    mpz_sub(q1, q1, p2);                             /* xl*yh + xh*yl */
-    mpz_mul_2exp(q1, q1, (mp_bitcnt_t)m * limb);
-    mpz_realloc2(out, full);
-    mpz_mul_2exp(out, p2, (mp_bitcnt_t)(2 * m) * limb);
-    mpz_add(out, out, p0);
-    mpz_add(out, out, q1);
-    mpz_clear(p0); mpz_clear(p2); mpz_clear(q1);
-}
-
-/* out = x*y (out may alias neither x nor y), on the pool when both are large. */
+/* out = x*y (out may alias neither x nor y): split x in two halves at a limb
+ * boundary and multiply both by y at once, then shift and add. */
 static void ff_mul(mpz_ptr out, mpz_srcptr x, mpz_srcptr y) {
     mp_size_t xn = mpz_size(x), half = xn / 2;
-    int threads = FF_THREADS();
-    mpz_t hi, lo, p1, lo_copy;
-    int copied = 0;
-    if (threads <= 1 || mpz_sizeinbase(x, 2) < 2 * ff_par_mul_bits || mpz_sizeinbase(y, 2) < 2 * ff_par_mul_bits
-        || half == 0) {
+    mpz_t hi, lo, p1;
+    if (FF_THREADS() <= 1 || mpz_sizeinbase(x, 2) < 2 * ff_par_mul_bits || half == 0) {
         mpz_mul(out, x, y);
         return;
     }
-    if (ff_karatsuba && mpz_limbs_read(x) != mpz_limbs_read(y)) {
-        ff_mul_karatsuba(out, x, y, threads);
-        if ((mpz_sgn(x) < 0) != (mpz_sgn(y) < 0)) mpz_neg(out, out);
-        return;
-    }
-    /* A square: split x in two halves and multiply both by x at once. mpz_mul
-     * takes operands with the same limb pointer for a square of one size, so
-     * the low half must live elsewhere. */
+    mpz_t lo_copy;
+    int copied = 0;
     mpz_roinit_n(hi, mpz_limbs_read(x) + half, xn - half);   /* read-only views of |x| */
     mpz_roinit_n(lo, mpz_limbs_read(x), half);
     if (mpz_limbs_read(x) == mpz_limbs_read(y)) {
+        /* A square: mpz_mul takes operands with the same limb pointer for a
+         * square of one size, so the low half must live elsewhere. */
         mpz_init_set(lo_copy, lo);
         copied = 1;
     }
@@ -116,6 +70,7 @@ static void ff_mul(mpz_ptr out, mpz_srcptr x, mpz_srcptr y) {
     ff_mul2(p1, hi, y, out, copied ? lo_copy : lo, y);
     mpz_mul_2exp(p1, p1, (mp_bitcnt_t)half * GMP_NUMB_BITS);
     mpz_add(out, out, p1);
+    if (mpz_sgn(x) < 0) mpz_neg(out, out);
     mpz_clear(p1);
     if (copied) mpz_clear(lo_copy);
 }

@@ -35,7 +35,6 @@ def low_thresholds() -> Iterator[None]:
         yield
     finally:
         _core._set_thresholds(*old)
-        _core._set_karatsuba(True)
         fastfib.set_threads(threads)
 
 
@@ -47,9 +46,7 @@ SAMPLE_N = [0, 1, -1, 93, 94, 5000, 99_999, 100_000, 100_001, 123_457, -123_456,
 
 
 @pytest.mark.usefixtures("low_thresholds")
-@pytest.mark.parametrize("karatsuba", [True, False], ids=["karatsuba-product", "split-product"])
-def test_one_to_four_threads_give_identical_results(karatsuba: bool) -> None:
-    _core._set_karatsuba(karatsuba)
+def test_one_to_four_threads_give_identical_results() -> None:
     fastfib.set_threads(1)
     serial = {n: _all_results(n) for n in SAMPLE_N}
     for n in SAMPLE_N:
