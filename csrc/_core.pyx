@@ -66,6 +66,7 @@ cdef extern from "ff_par.h" nogil:
     void ff_mul2(mpz_ptr, mpz_srcptr, mpz_srcptr, mpz_ptr, mpz_srcptr, mpz_srcptr)
     long ff_decimal_abs(char *, mpz_srcptr)
     int ff_workers_started()
+    long ff_spin_ns
     void ff_prestart(int)
     void ff_set_serial_call(int)
 
@@ -614,14 +615,17 @@ def get_threads():
     return ff_threads
 
 
-def _set_thresholds(mul_bits=None, digits=None):
-    """Private test knob: operand bits and digits from which the parallel paths run; returns the old pair."""
-    global ff_par_mul_bits, ff_par_digits
-    old = (ff_par_mul_bits, ff_par_digits)
+def _set_thresholds(mul_bits=None, digits=None, spin_ns=None):
+    """Private test and benchmark knob: operand bits and digits from which the parallel
+    paths run, and how long threads spin before sleeping; returns the old triple."""
+    global ff_par_mul_bits, ff_par_digits, ff_spin_ns
+    old = (ff_par_mul_bits, ff_par_digits, ff_spin_ns)
     if mul_bits is not None:
         ff_par_mul_bits = max(1, mul_bits)
     if digits is not None:
         ff_par_digits = max(1, digits)
+    if spin_ns is not None:
+        ff_spin_ns = max(0, spin_ns)
     return old
 
 

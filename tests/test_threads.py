@@ -46,7 +46,9 @@ SAMPLE_N = [0, 1, -1, 93, 94, 5000, 99_999, 100_000, 100_001, 123_457, -123_456,
 
 
 @pytest.mark.usefixtures("low_thresholds")
-def test_one_to_four_threads_give_identical_results() -> None:
+@pytest.mark.parametrize("spin_ns", [0, 100_000], ids=["sleep", "spin"])
+def test_one_to_four_threads_give_identical_results(spin_ns: int) -> None:
+    _core._set_thresholds(spin_ns=spin_ns)
     fastfib.set_threads(1)
     serial = {n: _all_results(n) for n in SAMPLE_N}
     for n in SAMPLE_N:
