@@ -15,13 +15,15 @@ RUNTIME_IMAGE ?= gcr.io/distroless/python3-debian13:nonroot
 RIE ?=
 IMAGE ?= fastfib:latest
 TEST_IMAGE ?= testfastfib:latest
+SLIM_IMAGE ?= fastfib:slim
+SLIM_TEST_IMAGE ?= testfastfib:slim
 DOCKER_BUILD_FLAGS ?=
 DOCKER_RUN_FLAGS ?=
 BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE)
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test test-fast lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode testlambda run offline-bases docker-engine bench-coldstart
+.PHONY: help venv test test-fast lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
@@ -33,6 +35,7 @@ help:
 	@echo "make bench-hostile - how long hostile 6 MB events hold the runtime (RIE on the host)"
 	@echo "make bench-rie / bench-coldstart - Lambda latency and INIT, on the host / in containers"
 	@echo "make lambda / testlambda - build fastfib:latest / testfastfib:latest"
+	@echo "make lambda-slim / testlambda-slim - build fastfib:slim / testfastfib:slim (FROM scratch, traced files only)"
 	@echo "make offline-bases - build local stand-ins for the base images; prints the make arguments to use them"
 
 # The venv holds an installed (not editable) fastfib, rebuilt when sources change.
@@ -88,22 +91,36 @@ PYTHON_RUNTIME ?= $(abspath $(PY))
 bench-hostile: venv
 	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_hostile.py --python $(PYTHON_RUNTIME)
 
+# --target: later stages (lambda-slim, a debug variant) must never become the default by their order.
 lambda:
-	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) -f Dockerfile -t $(IMAGE) .
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda -f Dockerfile -t $(IMAGE) .
 
 # The same image without the stdlib bytecode layer, for the cold-start benchmark.
 lambda-nobytecode:
 	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda-nobytecode -f Dockerfile -t fastfib:nobytecode .
 
-testlambda: lambda
+# $(call test_image,LAMBDA_IMAGE,TEST_IMAGE): the Lambda image plus RIE (Dockerfile.test).
+define test_image
 	@if [ -n "$(RIE)" ]; then mkdir -p $(dir $(RIE_CONTEXT)) && cp -f "$(RIE)" $(RIE_CONTEXT); fi
-	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg LAMBDA_IMAGE=$(IMAGE) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
-		$(if $(RIE),--build-arg RIE_FILE=$(RIE_CONTEXT)) -f Dockerfile.test -t $(TEST_IMAGE) .
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg LAMBDA_IMAGE=$(1) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
+		$(if $(RIE),--build-arg RIE_FILE=$(RIE_CONTEXT)) -f Dockerfile.test -t $(2) .
+endef
 
-# Median INIT over fresh containers: the final image, the image without its
-# bytecode layer, and a trivial handler (offline: add the offline-bases line).
-bench-coldstart: venv lambda lambda-nobytecode
-	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_coldstart.py
+testlambda: lambda
+	$(call test_image,$(IMAGE),$(TEST_IMAGE))
+
+# FROM scratch: only the files the runtime opens while serving both handlers (docker/trace_files.py).
+lambda-slim:
+	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda-slim -f Dockerfile -t $(SLIM_IMAGE) .
+
+testlambda-slim: lambda-slim
+	$(call test_image,$(SLIM_IMAGE),$(SLIM_TEST_IMAGE))
+
+# Size and median INIT over 5 fresh containers of fastfib:latest and
+# fastfib:slim, each beside a trivial handler (offline: add the offline-bases
+# line; BENCH_ARGS=--nobytecode adds the image without its bytecode layer).
+bench-coldstart: venv lambda lambda-slim lambda-nobytecode
+	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_coldstart.py $(BENCH_ARGS)
 
 # Stand-ins for both base images, built from Debian 13 packages; the last
 # line printed is the make arguments that select them.

@@ -9,11 +9,10 @@ fails on an event's content, only on an event that has no proxy shape at all.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastfib.errors import InvalidInput
 
-if TYPE_CHECKING:  # typing stays out of the cold start
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
     from typing import Any
 
 REST_V1, HTTP_V2, ALB = "apigw-v1", "apigw-v2", "alb"

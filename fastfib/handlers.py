@@ -15,7 +15,6 @@ record through :mod:`logging` (see ``fastfib.logs``), never the result.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from fastfib import _core, fib, fib_mod
 from fastfib.decode import FibRequest, http_request, raw_request
@@ -25,6 +24,7 @@ from fastfib.limits import Limits
 from fastfib.logs import log_invocation
 from fastfib.responses import error_json, http_response, result_json
 
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
     from typing import Any
 

@@ -11,12 +11,14 @@ Everything else gets an InvalidInput or InputTooLarge that states the rule.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Mapping
 
 from fastfib._args import as_index, describe
 from fastfib.errors import InputTooLarge, InvalidInput
 
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
+    from typing import Mapping
+
     from fastfib.decode import FibRequest
 
 #: Lambda's limit on a synchronous response, which RIE enforces too.

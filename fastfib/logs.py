@@ -18,10 +18,10 @@ import json
 import logging
 import os
 import time
-from typing import TYPE_CHECKING
 
 from fastfib._args import describe
 
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
     from typing import Optional
 
