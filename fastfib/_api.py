@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Mapping
 
 from fastfib import _core
 from fastfib._args import as_int
+
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
+    from typing import Mapping
 
 fib = _core.fib
 fib_pair = _core.fib_pair

@@ -13,7 +13,10 @@ import os
 import re
 import threading
 from contextlib import contextmanager, nullcontext
-from typing import Callable, ContextManager, Iterator
+
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
+    from typing import Callable, ContextManager, Iterator
 
 # log2 of the golden ratio: F(n) and L(n) have about n * LOG2_PHI bits.
 LOG2_PHI = 0.6942419136306174
