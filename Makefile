@@ -39,7 +39,7 @@ help:
 	@echo "make offline-bases - build local stand-ins for the base images; prints the make arguments to use them"
 
 # The venv holds an installed (not editable) fastfib, rebuilt when sources change.
-$(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard fastfib/*.py fastfib/*.pyi)
+$(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard csrc/*.h) $(wildcard fastfib/*.py fastfib/*.pyi)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet ".[test,lint]"
