@@ -4,10 +4,12 @@
 #
 #   docker build -t fastfib:latest .                      # the Lambda image
 #   docker build --target lambda-nobytecode -t x .        # without the stdlib bytecode layer
+#   docker build --target lambda-debug -t fastfib:debug . # for sam local only, never deployed
 #
-# Both bases are overridable (make offline-bases builds local stand-ins).
+# The bases are overridable (make offline-bases builds local stand-ins).
 ARG BUILDER_IMAGE=python:3.13-slim-trixie
 ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
+ARG DEBUG_RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:debug
 
 # The runtime's own tree: its interpreter and stdlib sources are what the
 # bytecode is compiled from and for.
@@ -47,6 +49,20 @@ COPY docker/trace_imports.py /src/trace_imports.py
 RUN chroot /rt /usr/bin/python3 -m compileall -q --invalidation-mode unchecked-hash /var/task \
  && python3 /src/trace_imports.py --root /rt --python /usr/bin/python3 --events /src/events --out /stdlib-pyc \
  && chmod -R a+rX,go-w /rt/var/task /stdlib-pyc
+
+# The same /var/task and bytecode on the runtime's debug flavour (busybox
+# /bin/sh), as root: SAM CLI's sam local derives an image from it with
+# `RUN mv ... && chmod ...`, which needs both. Local use only: never deploy it.
+# It stands before the Lambda stages because the classic builder builds every
+# stage up to its target, and the last stage must stay the Lambda image.
+FROM ${DEBUG_RUNTIME_IMAGE} AS lambda-debug
+COPY --from=builder /rt/var/task /var/task
+COPY --from=builder /stdlib-pyc/ /
+ENV LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
+WORKDIR /var/task
+USER root
+ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
+CMD ["fastfib.handlers.raw"]
 
 FROM ${RUNTIME_IMAGE} AS lambda-nobytecode
 COPY --from=builder /rt/var/task /var/task
