@@ -35,7 +35,7 @@ SAM_VERSION = 1.170.0
 SAM_VENV ?= .cache/sam-venv
 SAM = SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 SAM_LOCAL_ARGS = --template template.yaml --skip-pull-image \
-	--parameter-overrides ImageUri=$(DEBUG_IMAGE) Architecture=$(ARCH)
+	--parameter-overrides "ImageUri=$(DEBUG_IMAGE) Architecture=$(ARCH)"
 FUNCTION ?= FibRawFunction
 EVENT ?= events/raw.json
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
