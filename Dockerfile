@@ -4,8 +4,10 @@
 #
 #   docker build -t fastfib:latest .                      # the Lambda image
 #   docker build --target lambda-nobytecode -t x .        # without the stdlib bytecode layer
+#   docker build --target lambda-slim -t fastfib:slim .   # FROM scratch: only the files the runtime opens
 #   docker build --target lambda-debug -t fastfib:debug . # for sam local only, never deployed
 #
+# `lambda` must stay the last stage: a build without --target makes the last one.
 # The bases are overridable (make offline-bases builds local stand-ins).
 ARG BUILDER_IMAGE=python:3.13-slim-trixie
 ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
@@ -53,14 +55,33 @@ RUN chroot /rt /usr/bin/python3 -m compileall -q --invalidation-mode unchecked-h
 # The same /var/task and bytecode on the runtime's debug flavour (busybox
 # /bin/sh), as root: SAM CLI's sam local derives an image from it with
 # `RUN mv ... && chmod ...`, which needs both. Local use only: never deploy it.
-# It stands before the Lambda stages because the classic builder builds every
-# stage up to its target, and the last stage must stay the Lambda image.
+# `make` builds only the stages a target needs (scripts/dockerfile_stages.py);
+# a plain `docker build` with the classic builder builds this one too.
 FROM ${DEBUG_RUNTIME_IMAGE} AS lambda-debug
 COPY --from=builder /rt/var/task /var/task
 COPY --from=builder /stdlib-pyc/ /
 ENV LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
 WORKDIR /var/task
 USER root
+ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
+CMD ["fastfib.handlers.raw"]
+
+# The slim image: FROM scratch with only the files the runtime touches while
+# it starts and serves both handlers (docker/trace_files.py traces them with
+# strace against sample events, errors included), Python code as sourceless
+# unchecked-hash bytecode, users root/nonroot/nobody, /tmp 1777, no shell.
+FROM builder AS slim-builder
+RUN command -v strace >/dev/null || \
+    (apt-get update && apt-get install -y --no-install-recommends strace && rm -rf /var/lib/apt/lists/*)
+COPY docker/trace_files.py /src/trace_files.py
+RUN cp -a /stdlib-pyc/. /rt/ \
+ && cd /src && python3 trace_files.py --root /rt --python /usr/bin/python3 --events /src/events --out /slim
+
+FROM scratch AS lambda-slim
+COPY --from=slim-builder /slim/ /
+ENV PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
+WORKDIR /var/task
+USER 65532:65532
 ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
 CMD ["fastfib.handlers.raw"]
 

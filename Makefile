@@ -22,11 +22,17 @@ RIE ?=
 IMAGE ?= fastfib:latest$(ARCH_SUFFIX)
 TEST_IMAGE ?= testfastfib:latest$(ARCH_SUFFIX)
 DEBUG_IMAGE ?= fastfib:debug$(ARCH_SUFFIX)
+SLIM_IMAGE ?= fastfib:slim
+SLIM_TEST_IMAGE ?= testfastfib:slim
 DOCKER_BUILD_FLAGS ?=
 DOCKER_RUN_FLAGS ?=
 BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE) \
 	--build-arg DEBUG_RUNTIME_IMAGE=$(DEBUG_RUNTIME_IMAGE)
 BUILD = $(DOCKER) build $(PLATFORM_FLAG) $(DOCKER_BUILD_FLAGS)
+# $(call build_stage,TARGET,TAG): only the stages TARGET needs, as BuildKit
+# would; the classic builder would build every stage before it.
+build_stage = set -o pipefail && $(PYTHON) scripts/dockerfile_stages.py $(1) Dockerfile | \
+	$(BUILD) $(BASE_ARGS) --target $(1) -f - -t $(2) .
 OFFLINE_BASES = ARCH=$(ARCH) bash scripts/offline-bases.sh
 
 # SAM CLI, pinned (with its dependencies: docker/sam-constraints.txt) in a venv
@@ -41,16 +47,19 @@ EVENT ?= events/raw.json
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test test-fast bench bench-rie serve rie clean lambda lambda-nobytecode lambda-debug testlambda run offline-bases docker-engine bench-coldstart sam local-api local-invoke deploy
+.PHONY: help venv test test-fast lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-debug lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart sam local-api local-invoke deploy
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
+	@echo "make lint   - ruff, and mypy on fastfib/"
 	@echo "make test-fast - the tests that need neither Docker nor RIE (seconds)"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
 	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
+	@echo "make bench-hostile - how long hostile 6 MB events hold the runtime (RIE on the host)"
 	@echo "make bench-rie / bench-coldstart - Lambda latency and INIT, on the host / in containers"
 	@echo "make lambda / testlambda - build fastfib:latest / testfastfib:latest"
+	@echo "make lambda-slim / testlambda-slim - build fastfib:slim / testfastfib:slim (FROM scratch, traced files only)"
 	@echo "make offline-bases - build local stand-ins for the base images; prints the make arguments to use them"
 	@echo "make local-api - serve template.yaml with sam local start-api on 127.0.0.1:$(PORT) (GET /fib/13)"
 	@echo "make local-invoke - sam local invoke $(FUNCTION) with $(EVENT)"
@@ -61,7 +70,7 @@ help:
 $(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard fastfib/*.py fastfib/*.pyi)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[test]"
+	$(PY) -m pip install --quiet ".[test,lint]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -70,6 +79,11 @@ venv: $(VENV)/.installed
 # scripts/start-docker.sh is a no-op where one answers.
 test: venv docker-engine
 	$(VENV)/bin/pytest
+
+# ruff over the tree, mypy (strict) over the package with its compiled core's stub.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # The inner loop: everything that needs neither Docker nor RIE.
 test-fast: venv
@@ -85,10 +99,13 @@ bench: venv
 rie:
 	@bash scripts/fetch-rie.sh
 
+ONE_AT_A_TIME = Note: RIE serves one request at a time; concurrent requests crash it (aws-lambda-runtime-interface-emulator issue 97).
+
 # The real RIE on the host around awslambdaric: the Go original's curl commands work unchanged.
 serve: venv
 	@rie=$$(bash scripts/fetch-rie.sh) && \
 	echo "fastfib.handlers.$(HANDLER) on http://localhost:$(PORT)/2015-03-31/functions/function/invocations (Ctrl-C stops)" && \
+	echo "$(ONE_AT_A_TIME)" && \
 	cd /tmp && exec "$$rie" --runtime-interface-emulator-address 127.0.0.1:$(PORT) \
 		--runtime-api-address 127.0.0.1:$(RUNTIME_API_PORT) \
 		$(abspath $(PY)) -m awslambdaric fastfib.handlers.$(HANDLER)
@@ -97,26 +114,45 @@ serve: venv
 bench-rie: venv
 	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_rie.py
 
+# How long hostile events of up to 6 MB hold the runtime (PYTHON_RUNTIME picks the interpreter of a venv with fastfib).
+PYTHON_RUNTIME ?= $(abspath $(PY))
+bench-hostile: venv
+	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_hostile.py --python $(PYTHON_RUNTIME)
+
+# --target: later stages (lambda-slim, a debug variant) must never become the default by their order.
 lambda:
-	$(BUILD) $(BASE_ARGS) -f Dockerfile -t $(IMAGE) .
+	$(call build_stage,lambda,$(IMAGE))
 
 # The same image without the stdlib bytecode layer, for the cold-start benchmark.
 lambda-nobytecode:
-	$(BUILD) $(BASE_ARGS) --target lambda-nobytecode -f Dockerfile -t fastfib:nobytecode .
+	$(call build_stage,lambda-nobytecode,fastfib:nobytecode)
 
 # The image sam local runs (busybox shell, root); never deployed.
 lambda-debug:
-	$(BUILD) $(BASE_ARGS) --target lambda-debug -f Dockerfile -t $(DEBUG_IMAGE) .
+	$(call build_stage,lambda-debug,$(DEBUG_IMAGE))
+
+# $(call test_image,LAMBDA_IMAGE,TEST_IMAGE): the Lambda image plus RIE (Dockerfile.test).
+define test_image
+	@if [ -n "$(RIE)" ]; then mkdir -p $(dir $(RIE_CONTEXT)) && cp -f "$(RIE)" $(RIE_CONTEXT); fi
+	$(BUILD) --build-arg LAMBDA_IMAGE=$(1) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
+		$(if $(RIE),--build-arg RIE_FILE=$(RIE_CONTEXT)) -f Dockerfile.test -t $(2) .
+endef
 
 testlambda: lambda
-	@if [ -n "$(RIE)" ]; then mkdir -p $(dir $(RIE_CONTEXT)) && cp -f "$(RIE)" $(RIE_CONTEXT); fi
-	$(BUILD) --build-arg LAMBDA_IMAGE=$(IMAGE) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
-		$(if $(RIE),--build-arg RIE_FILE=$(RIE_CONTEXT)) -f Dockerfile.test -t $(TEST_IMAGE) .
+	$(call test_image,$(IMAGE),$(TEST_IMAGE))
 
-# Median INIT over fresh containers: the final image, the image without its
-# bytecode layer, and a trivial handler (offline: add the offline-bases line).
-bench-coldstart: venv lambda lambda-nobytecode
-	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_coldstart.py
+# FROM scratch: only the files the runtime opens while serving both handlers (docker/trace_files.py).
+lambda-slim:
+	$(call build_stage,lambda-slim,$(SLIM_IMAGE))
+
+testlambda-slim: lambda-slim
+	$(call test_image,$(SLIM_IMAGE),$(SLIM_TEST_IMAGE))
+
+# Size and median INIT over 5 fresh containers of fastfib:latest and
+# fastfib:slim, each beside a trivial handler (offline: add the offline-bases
+# line; BENCH_ARGS=--nobytecode adds the image without its bytecode layer).
+bench-coldstart: venv lambda lambda-slim lambda-nobytecode
+	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_coldstart.py $(BENCH_ARGS)
 
 # Stand-ins for both base images, built from Debian 13 packages; the last
 # line printed is the make arguments that select them.
@@ -170,6 +206,7 @@ run:
 	fi; \
 	$(call ensure_image,$(TEST_IMAGE),testlambda); \
 	echo "$(TEST_IMAGE): fastfib.handlers.$(HANDLER) on http://localhost:$(PORT)/2015-03-31/functions/function/invocations (Ctrl-C stops)"; \
+	echo "$(ONE_AT_A_TIME)"; \
 	case " $(DOCKER_RUN_FLAGS) " in \
 	*" --network host "*|*" --network=host "*|*" --net=host "*) \
 		exec $(DOCKER) run --rm $(DOCKER_RUN_FLAGS) --read-only --tmpfs /tmp \

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 CHROOT = shutil.which("chroot") or "/usr/sbin/chroot"
@@ -76,14 +77,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.done.set()
 
 
-def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str]:
-    """Module names imported while ``handler`` starts and answers ``events``."""
-    server = FakeRuntimeApi(events)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = {
+def runtime_env(api: FakeRuntimeApi, handler: str) -> dict[str, str]:
+    """The environment Lambda gives the runtime, pointed at ``api``."""
+    return {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{api.server_address[1]}",
         "LAMBDA_TASK_ROOT": "/var/task",
         "PYTHONPATH": "/var/task",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -91,17 +90,68 @@ def trace(root: Path, python: str, handler: str, events: list[bytes]) -> set[str
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "_HANDLER": handler,
     }
-    cmd = [CHROOT, str(root), python, "-X", "importtime", "-m", "awslambdaric", handler]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One traced run: a handler, extra environment, the events it is fed, and whether its INIT must fail."""
+
+    handler: str
+    events: tuple[bytes, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    init_fails: bool = False
+
+    def __str__(self) -> str:
+        return " ".join([self.handler, *(f"{k}={v}" for k, v in self.env)])
+
+
+def serve(cmd: list[str], scenario: Scenario) -> str:
+    """Run ``cmd``, a runtime for the scenario's handler, against a fake Runtime API until it answered; its stderr."""
+    server = FakeRuntimeApi(list(scenario.events))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {**runtime_env(server, scenario.handler), **dict(scenario.env)}
     proc = subprocess.Popen(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     finished = server.done.wait(timeout=120)
     time.sleep(0.2)  # let the last answer's imports finish
     proc.kill()
     _, stderr = proc.communicate()
     server.shutdown()
-    failures = [a for a in server.answers if "/init/error" in a[0]]
-    if not finished or failures:
-        sys.exit(f"trace of {handler} failed (answers: {server.answers!r}):\n{stderr[-4000:]}")
+    init_failed = any("/init/error" in a[0] for a in server.answers)
+    if not finished or init_failed != scenario.init_fails:
+        sys.exit(f"trace of {scenario} failed (answers: {server.answers!r}):\n{stderr[-4000:]}")
+    return stderr
+
+
+def trace(root: Path, python: str, scenario: Scenario) -> set[str]:
+    """Module names imported while the scenario's handler starts and answers its events."""
+    stderr = serve([CHROOT, str(root), python, "-X", "importtime", "-m", "awslambdaric", scenario.handler], scenario)
     return {m.group(1) for m in map(IMPORT_LINE.match, stderr.splitlines()) if m}
+
+
+def plans(events_dir: Path) -> dict[str, list[bytes]]:
+    """For each handler, the events a trace feeds it: every sample, and each kind of bad input."""
+    ev = {f.stem: f.read_bytes() for f in events_dir.glob("*.json")}
+    v2, v1, url = (json.loads(ev[name]) for name in ("apigw_v2", "apigw_v1", "function_url"))
+
+    def edited(base: dict, **changes: object) -> bytes:
+        return json.dumps({**base, **changes}).encode()
+
+    return {
+        "fastfib.handlers.raw": [
+            ev["raw"], b'{"n":100000}', b'{"n":10,"mod":7}', b'{"n":-8}', b'{"n":7.0}', b'{"n":"7"}', b"{}", b"[7]",
+            b'{"n":7,"mod":0}', b'{"n":99999999999}', b'{"n":1%s,"mod":1000}' % (b"0" * 5000), b"{",
+        ],
+        "fastfib.handlers.apigw": [
+            ev["apigw_v2"], ev["apigw_v1"], ev["alb"], ev["function_url"],
+            edited(v2, requestContext={**v2["requestContext"], "http": {"method": "PUT"}}),
+            edited(v2, body="{"), edited(v2, body='{"n": 13.5}'), edited(v2, body='{"n": 100000000}'),
+            edited(v2, body="eyJuIjogMTN9", isBase64Encoded=True), edited(v2, body="bm90IGpzb24=", isBase64Encoded=True),
+            edited(v2, body="%%%", isBase64Encoded=True),
+            edited(url, rawQueryString="n=abc"), edited(url, rawQueryString="n=7&n=8"),
+            edited(v1, pathParameters={"n": "1e3"}), edited(v1, pathParameters=None),
+            b'{"n": 7}', b"[1]",
+        ],
+    }  # fmt: skip
 
 
 def stdlib_sources(root: Path, stdlib: str, modules: set[str]) -> list[str]:
@@ -114,6 +164,21 @@ def stdlib_sources(root: Path, stdlib: str, modules: set[str]) -> list[str]:
                 found.append(candidate)
                 break
     return found
+
+
+def scenarios(events_dir: Path) -> list[Scenario]:
+    """What the tracers run: both handlers on their plans, JSON and WARN logging, and an INIT that fails."""
+    raw, apigw = "fastfib.handlers.raw", "fastfib.handlers.apigw"
+    p = plans(events_dir)
+    json_logs = (("AWS_LAMBDA_LOG_FORMAT", "JSON"),)
+    return [
+        Scenario(raw, tuple(p[raw])),
+        Scenario(apigw, tuple(p[apigw])),
+        Scenario(raw, tuple(p[raw][:8]), json_logs),
+        Scenario(apigw, tuple(p[apigw][:8]), json_logs),
+        Scenario(raw, tuple(p[raw][:8]), (*json_logs, ("AWS_LAMBDA_LOG_LEVEL", "WARN"))),
+        Scenario(raw, tuple(p[raw][:1]), (("FASTFIB_MAX_N", "lots"),), init_fails=True),
+    ]
 
 
 COMPILE = """
@@ -133,19 +198,10 @@ def main() -> int:
     p.add_argument("--out", type=Path, required=True, help="where the .pyc files go, under their final paths")
     args = p.parse_args()
 
-    ev = {f.stem: f.read_bytes() for f in args.events.glob("*.json")}
-    v2 = json.loads(ev["apigw_v2"])
-    bad_method = json.dumps({**v2, "requestContext": {**v2["requestContext"], "http": {"method": "PUT"}}}).encode()
-    bad_body = json.dumps({**v2, "body": "{"}).encode()
-    b64 = json.dumps({**v2, "body": "eyJuIjogMTN9", "isBase64Encoded": True}).encode()
-    plans = {
-        "fastfib.handlers.raw": [ev["raw"], b'{"n":100000}', b'{"n":10,"mod":7}', b'{"n":7.0}', b'{"n":99999999999}', b"{"],
-        "fastfib.handlers.apigw": [ev["apigw_v2"], ev["apigw_v1"], ev["alb"], ev["function_url"], bad_method, bad_body, b64],
-    }
     modules: set[str] = set()
-    for handler, events in plans.items():
-        found = trace(args.root, args.python, handler, events)
-        print(f"{handler}: {len(found)} modules imported", file=sys.stderr)
+    for scenario in scenarios(args.events):
+        found = trace(args.root, args.python, scenario)
+        print(f"{scenario}: {len(found)} modules imported", file=sys.stderr)
         modules |= found
 
     probe = [args.python, "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"]

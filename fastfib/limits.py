@@ -1,42 +1,113 @@
-"""The largest n the handlers compute exactly: ``FASTFIB_MAX_N``, read once at start."""
+"""The request rules, in one place: which well-formed requests are served.
+
+``Limits.admit`` is the one function that decides.  A request is served when
+- mod, if given, is at least 1 and below 2**MAX_MOD_BITS;
+- without mod, |n| is at most ``max_n`` (``FASTFIB_MAX_N``, read once at
+  start), which start-up keeps within what Lambda's response cap can carry;
+- F(n) fits the memory this process may use now (``fastfib._args``).
+Everything else gets an InvalidInput or InputTooLarge that states the rule.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Mapping
+
+from fastfib._args import as_index, describe
+from fastfib.errors import InputTooLarge, InvalidInput
+
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
+    from typing import Mapping
+
+    from fastfib.decode import FibRequest
 
 #: Lambda's limit on a synchronous response, which RIE enforces too.
 RESPONSE_LIMIT_BYTES = 6_291_556
 
-#: The largest round n whose response fits RESPONSE_LIMIT_BYTES: F(3e7) has
-#: 6,269,629 digits, and the proxy envelope adds about 150 bytes.
-DEFAULT_MAX_N = 30_000_000
+#: The most a response adds around the digits: the proxy envelope of an ALB
+#: multi-value response (the largest), plus a minus sign.  A test holds each
+#: shape's real envelope to this.
+ENVELOPE_BYTES = 200
+
+#: log10 of the golden ratio: F(n) has at most int(n * LOG10_PHI) + 1 digits.
+LOG10_PHI = 0.20898764024997873
 
 #: mod must stay below 2**MAX_MOD_BITS.  fib_mod's cost is bits(n) times the
 #: cost of one step mod m: about 20 ns for m < 2**64 and 200 ns at 256 bits,
 #: so even an n as long as a whole 6 MB event is answered within seconds.
 MAX_MOD_BITS = 256
 
-#: Raw events are decoded by awslambdaric before fastfib sees them, with
-#: Python's int(str), which refuses more than 4300 digits by default; the
-#: handlers raise that to this many (about 0.5 s to parse on Python 3.13).
-EVENT_INT_DIGITS = 1_000_000
-
 ENV_VAR = "FASTFIB_MAX_N"
+
+#: The default limit on |n|: the largest round n whose response fits (F(3e7) has 6,269,629 digits).
+DEFAULT_MAX_N = 30_000_000
+
+
+def _max_digits(n: int) -> int:
+    # Rounding up, and 1e-9 of slack for the float: never an underestimate.
+    return int(n * LOG10_PHI * (1 + 1e-9)) + 1
+
+
+def largest_max_n(response_bytes: int = RESPONSE_LIMIT_BYTES) -> int:
+    """The largest |n| whose response, in any shape, fits ``response_bytes``."""
+    budget = response_bytes - ENVELOPE_BYTES
+    n = int(budget / LOG10_PHI)
+    while _max_digits(n) > budget:
+        n -= 1
+    while _max_digits(n + 1) <= budget:
+        n += 1
+    return n
 
 
 def max_n_from_env(environ: Mapping[str, str] = os.environ) -> int:
     """Return the limit on |n| from ``FASTFIB_MAX_N``, or DEFAULT_MAX_N if unset.
 
     Raises RuntimeError, naming the variable and the rule, unless the value
-    is a positive decimal integer; the handler module then fails to import,
-    which stops the Lambda start-up with that message.
+    is a decimal integer from 1 to largest_max_n(); the handler module then
+    fails to import, which stops the Lambda start-up with that message.
     """
     raw = environ.get(ENV_VAR)
     if raw is None:
         return DEFAULT_MAX_N
     text = raw.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) < 1:
+    largest = largest_max_n()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or not 1 <= int(text) <= largest:
         shown = raw if len(raw) <= 40 else raw[:40] + "..."
-        raise RuntimeError(f"{ENV_VAR} must be a positive integer below 10**18, such as {DEFAULT_MAX_N}; got {shown!r}")
+        raise RuntimeError(
+            f"{ENV_VAR} must be an integer from 1 to {largest}, such as {DEFAULT_MAX_N}: F(n) for a larger n "
+            f"has more digits than Lambda's {RESPONSE_LIMIT_BYTES}-byte response can carry; got {shown!r}"
+        )
     return int(text)
+
+
+class Limits:
+    """The limits one handler process serves under; ``admit`` applies them."""
+
+    __slots__ = ("max_n",)
+
+    def __init__(self, max_n: int) -> None:
+        self.max_n = max_n
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Limits:
+        return cls(max_n_from_env(environ))
+
+    def admit(self, request: FibRequest) -> FibRequest:
+        """Return ``request`` if it is served; raise InvalidInput or InputTooLarge, stating the rule, if not."""
+        n, mod = request.n, request.mod
+        if mod is not None:
+            if mod < 1:
+                raise InvalidInput(f"mod must be an integer >= 1, got {describe(mod)}")
+            if mod.bit_length() > MAX_MOD_BITS:
+                raise InputTooLarge(f"mod={describe(mod)} is above the limit: mod must be below 2**{MAX_MOD_BITS}")
+            return request
+        if abs(n) > self.max_n:
+            raise InputTooLarge(
+                f"n={describe(n)} is above the limit: |n| must be at most {self.max_n} ({ENV_VAR}); "
+                "give mod to compute F(n) mod m for any n"
+            )
+        try:
+            as_index(n)
+        except OverflowError as exc:
+            raise InputTooLarge(str(exc)) from None
+        return request

@@ -7,10 +7,10 @@ digits from GMP go straight into the payload.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from fastfib.events import ALB
 
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
     from typing import Mapping
 

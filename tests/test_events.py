@@ -1,4 +1,4 @@
-"""Event parsing: raw events and the four HTTP proxy shapes."""
+"""Reading requests: raw events, the four HTTP proxy shapes, and their bodies, queries and paths."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import base64
 
 import pytest
 
-from fastfib.errors import InvalidInput
-from fastfib.events import ALB, HTTP_V2, REST_V1, FibRequest, HttpEvent, http_request, raw_request
+from fastfib.decode import FibRequest, http_request, raw_request
+from fastfib.errors import InvalidInput, MethodNotAllowed
+from fastfib.events import ALB, HTTP_V2, REST_V1, HttpEvent
 
 
 @pytest.mark.parametrize(
@@ -34,8 +35,6 @@ def test_raw_request(event: dict, expected: FibRequest) -> None:
         ({"n": "7"}, r"^n must be an integer, got a string$"),
         ({"n": [7]}, r"^n must be an integer, got an array$"),
         ({"n": {"v": 7}}, r"^n must be an integer, got an object$"),
-        ({"n": 7, "mod": 0}, r"^mod must be an integer >= 1, got 0$"),
-        ({"n": 7, "mod": -3}, r"^mod must be an integer >= 1, got -3$"),
         ({"n": 7, "mod": 2.5}, r"^mod must be an integer, got a non-integer"),
         ({"n": 7, "mod": None}, r"^mod must be an integer, got null$"),
         ([7], r"^event must be a JSON object"),
@@ -82,9 +81,11 @@ def test_base64_body(sample_event) -> None:
     event["body"] = base64.b64encode(b'{"n": 20, "mod": 9}').decode()
     event["isBase64Encoded"] = True
     assert http_request(HttpEvent.parse(event)) == FibRequest(20, 9)
-    event["body"] = "not base64!"
-    with pytest.raises(InvalidInput, match="isBase64Encoded but is not valid base64"):
-        HttpEvent.parse(event)
+    for bad in ("not base64!", "eyJuIjogMjB9Cg", "eyJu\nIjogMjB9Cg==", "ëyJuIjogMjB9"):  # bad char, no padding, MIME break
+        event["body"] = bad
+        http = HttpEvent.parse(event)  # recognising the shape never decodes
+        with pytest.raises(InvalidInput, match="isBase64Encoded but is not valid base64"):
+            http_request(http)
 
 
 def test_alb_query_is_url_decoded(sample_event) -> None:
@@ -133,7 +134,9 @@ def test_query_and_path_values_are_strict_decimals(sample_event, text: str) -> N
         ('{"n": "13"}', r"^n must be an integer, got a string"),
         ('{"n": 13.0}', r"^n must be an integer, got a non-integer"),
         ('{"n": NaN}', r"^n must be an integer, got a non-integer"),
-        ('{"n": 13, "mod": 0}', r"^mod must be an integer >= 1"),
+        ("[" * 100_000, r"^body nests arrays or objects too deeply"),
+        ('{"n": 7, "x": ' + "[" * 50_000 + "]" * 50_000 + "}", r"^body nests arrays or objects too deeply"),
+        (b"\xff\xfe{".decode("latin-1"), r"^body must be valid JSON"),
         ("{}", r"^n is required"),
     ],
 )
@@ -144,10 +147,53 @@ def test_bad_bodies(sample_event, body: str, message: str) -> None:
         http_request(HttpEvent.parse(event))
 
 
-@pytest.mark.parametrize(
-    "event",
-    [[], "x", 3, None, {}, {"httpMethod": 5}, {"version": "2.0", "requestContext": {"http": {}}}, {"requestContext": []}],
-)
+@pytest.mark.parametrize("event", [[], "x", 3, None, {}, {"n": 7}, {"version": "2.0", "body": "{}"}])
 def test_not_a_proxy_event(event: object) -> None:
-    with pytest.raises(InvalidInput, match=r"proxy event|requestContext must be an object"):
+    with pytest.raises(InvalidInput, match=r"not an API Gateway, ALB or Function URL proxy event"):
         HttpEvent.parse(event)
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"httpMethod": 5}, r"^the HTTP method must be a non-empty string, got int"),
+        ({"httpMethod": ""}, r"^the HTTP method must be a non-empty string"),
+        ({"version": "2.0", "requestContext": {"http": {}}}, r"^the HTTP method must be a non-empty string, got null"),
+        ({"requestContext": []}, r"^the HTTP method must be a non-empty string, got null"),
+        ({"httpMethod": "GET", "pathParameters": []}, r"^event field pathParameters must be an object or null"),
+        ({"httpMethod": "GET", "queryStringParameters": "n=7"}, r"^event field queryStringParameters must be an object"),
+        ({"httpMethod": "GET", "body": {"n": 7}}, r"^event field body must be a string or null, got an object"),
+        ({"httpMethod": "GET", "pathParameters": {"n": 7}}, r"^n in the path must be a decimal integer, got int"),
+    ],
+)
+def test_a_proxy_event_with_bad_parts_is_recognised_then_refused(event: dict, message: str) -> None:
+    http = HttpEvent.parse(event)
+    with pytest.raises(InvalidInput, match=message):
+        http_request(http)
+
+
+def test_method_is_checked_first_and_echoed_short(sample_event) -> None:
+    event = sample_event("apigw_v1")
+    event["httpMethod"] = "HEAD"
+    event["body"], event["isBase64Encoded"] = "###", True
+    with pytest.raises(MethodNotAllowed, match=r"^method 'HEAD' is not allowed") as caught:
+        http_request(HttpEvent.parse(event))
+    assert caught.value.status == 405 and caught.value.headers == {"Allow": "GET, POST"}
+    for method in ('"' * 100_000, "\u00e9" * 100_000, "\U0001f600" * 100_000):
+        event["httpMethod"] = method
+        with pytest.raises(MethodNotAllowed) as caught:
+            http_request(HttpEvent.parse(event))
+        message = str(caught.value)
+        assert message.isascii() and len(message) < 200
+
+
+def test_ignored_body_integers_are_never_converted(sample_event, monkeypatch: pytest.MonkeyPatch) -> None:
+    import fastfib.decode
+
+    converted: list[int] = []
+    real = fastfib.decode.parse_decimal
+    monkeypatch.setattr(fastfib.decode, "parse_decimal", lambda text: converted.append(len(text)) or real(text))
+    event = sample_event("apigw_v2")
+    event["body"] = '{"x": %s, "y": [%s], "n": 12}' % ("9" * 100_000, "1" * 100_000)
+    assert http_request(HttpEvent.parse(event)) == FibRequest(12)
+    assert converted == [2]

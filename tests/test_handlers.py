@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 import fastfib
 from fastfib import handlers
+from fastfib.errors import MAX_MESSAGE
 from fastfib.handlers import InputTooLarge, InvalidInput, apigw, raw
-from fastfib.limits import DEFAULT_MAX_N, RESPONSE_LIMIT_BYTES, max_n_from_env
+from fastfib.limits import DEFAULT_MAX_N, ENVELOPE_BYTES, RESPONSE_LIMIT_BYTES, largest_max_n, max_n_from_env
 
 SHAPES = ["apigw_v1", "apigw_v2", "alb", "function_url"]
 
@@ -53,7 +54,7 @@ def test_raw_invalid_input(event: object) -> None:
 
 
 def test_raw_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handlers, "MAX_N", 1000)
+    monkeypatch.setattr(handlers.LIMITS, "max_n", 1000)
     assert raw({"n": -1000}, None) == b'{"result":' + gmpy2.digits(-gmpy2.fib(1000)).encode() + b"}"
     with pytest.raises(InputTooLarge, match=r"\|n\| must be at most 1000 \(FASTFIB_MAX_N\)"):
         raw({"n": 1001}, None)
@@ -73,56 +74,76 @@ def test_mod_size_limit(sample_event) -> None:
     assert outer["statusCode"] == 422 and "mod must be below 2**256" in payload["error"]
 
 
-def test_handlers_let_the_runtime_decode_long_integers() -> None:
-    # awslambdaric parses raw events with int(str): the handlers lift its 4300-digit guard.
-    if hasattr(sys, "get_int_max_str_digits"):
-        limit = sys.get_int_max_str_digits()
-        assert limit == 0 or limit >= 1_000_000
-        assert json.loads('{"n": 1%s}' % ("0" * 10_000))["n"] == 10**10_000
+def test_importing_the_handlers_leaves_the_int_digit_limit_alone() -> None:
+    # A raised limit would let the runtime's decoder parse huge integers in
+    # fields fastfib ignores, at quadratic cost; the default keeps that linear.
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; a = sys.get_int_max_str_digits(); import fastfib.handlers; "
+         "print(a, sys.get_int_max_str_digits())"],
+        capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=60,
+    )  # fmt: skip
+    before, after = proc.stdout.split()
+    assert before == after == "4300", proc.stderr
 
 
-def test_apigw_logs_even_a_non_proxy_event(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(InvalidInput):
+def test_apigw_logs_even_a_non_proxy_event(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="fastfib"), pytest.raises(InvalidInput):
         apigw([1, 2], None)
-    record = json.loads(capsys.readouterr().out)
-    assert record["handler"] == "apigw" and record["outcome"] == "InvalidInput"
+    (record,) = caplog.records
+    assert json.loads(record.getMessage()) == {**json.loads(record.getMessage()), "handler": "apigw", "outcome": "InvalidInput"}
 
 
 def test_raw_limit_beyond_memory_is_still_input_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handlers, "MAX_N", 10**15)
+    monkeypatch.setattr(handlers.LIMITS, "max_n", 10**15)
     with pytest.raises(InputTooLarge, match="too large"):
         raw({"n": 10**14}, None)
 
 
-def test_raw_logs_one_line_without_the_result(capsys: pytest.CaptureFixture[str]) -> None:
-    raw({"n": 1000}, None)
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1
-    record = json.loads(out)
-    assert record["handler"] == "raw" and record["n"] == "1000" and record["mod"] is None
-    assert record["digits"] == 209 and record["duration_ms"] >= 0
-    assert gmpy2.digits(gmpy2.fib(1000)) not in out
+def test_raw_logs_one_record_without_the_result(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="fastfib"):
+        raw({"n": 1000}, None)
+    (record,) = caplog.records
+    assert record.levelname == "INFO" and record.name == "fastfib"
+    fields = json.loads(record.getMessage())
+    assert "\n" not in record.getMessage()
+    assert fields["handler"] == "raw" and fields["n"] == "1000" and fields["mod"] is None
+    assert fields["digits"] == 209 and fields["duration_ms"] >= 0 and fields["outcome"] == "ok"
+    assert gmpy2.digits(gmpy2.fib(1000)) not in caplog.text
+
+
+def test_warn_level_silences_the_per_request_record(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="fastfib"):
+        raw({"n": 10}, None)
+        with pytest.raises(InvalidInput):
+            raw({}, None)
+    assert caplog.records == []
 
 
 # --- limits ----------------------------------------------------------------
 
 
 def test_default_limit_fits_the_response_cap() -> None:
-    digits = len(gmpy2.digits(gmpy2.fib(DEFAULT_MAX_N)))
-    assert digits + 200 < RESPONSE_LIMIT_BYTES  # raw and proxy envelopes are well under 200 bytes
-    # ... and it is the largest round (1-significant-digit or 1e6-step) value that does.
-    assert int((DEFAULT_MAX_N + 10**6) * 0.20898764) > RESPONSE_LIMIT_BYTES - 200
+    budget = gmpy2.mpz(10) ** (RESPONSE_LIMIT_BYTES - ENVELOPE_BYTES)  # F(n) below this has few enough digits to fit
+    assert gmpy2.fib(DEFAULT_MAX_N) < budget
+    # ... and it is the largest round (1e6-step) value that does.
+    assert DEFAULT_MAX_N <= largest_max_n() < DEFAULT_MAX_N + 10**6
+    # largest_max_n() is exact to within a few n: its answer fits, ten more would not.
+    assert gmpy2.fib(largest_max_n()) < budget <= gmpy2.fib(largest_max_n() + 10)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(None, DEFAULT_MAX_N), ("5", 5), (" 123 ", 123)])
 def test_max_n_from_env(value: str | None, expected: int) -> None:
     env = {} if value is None else {"FASTFIB_MAX_N": value}
     assert max_n_from_env(env) == expected
+    assert max_n_from_env({"FASTFIB_MAX_N": str(largest_max_n())}) == largest_max_n()
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "1e6", "abc", "", "3.5", "٣", "1" * 5000, "1" * 19])
+@pytest.mark.parametrize(
+    "value", ["0", "-5", "1e6", "abc", "", "3.5", "٣", "1" * 5000, "1" * 19, "100000000", str(largest_max_n() + 1)]
+)
 def test_bad_max_n_stops_start_up(value: str) -> None:
-    with pytest.raises(RuntimeError, match=r"FASTFIB_MAX_N must be a positive integer below 10\*\*18"):
+    rule = rf"FASTFIB_MAX_N must be an integer from 1 to {largest_max_n()}"
+    with pytest.raises(RuntimeError, match=rule):
         max_n_from_env({"FASTFIB_MAX_N": value})
     proc = subprocess.run(
         [sys.executable, "-c", "import fastfib.handlers"],
@@ -133,7 +154,7 @@ def test_bad_max_n_stops_start_up(value: str) -> None:
         timeout=60,
     )
     assert proc.returncode != 0
-    assert "FASTFIB_MAX_N must be a positive integer" in proc.stderr
+    assert "FASTFIB_MAX_N must be an integer from 1 to" in proc.stderr
 
 
 # --- apigw -----------------------------------------------------------------
@@ -229,7 +250,7 @@ def test_apigw_huge_result_and_mod(sample_event) -> None:
     assert payload == {"result": gmpy2.fib(10**5000 % 1500) % 1000}
 
 
-def test_apigw_internal_error_is_a_generic_500(sample_event, monkeypatch, capsys) -> None:
+def test_apigw_internal_error_is_a_generic_500(sample_event, monkeypatch, caplog) -> None:
     def broken(n: int) -> None:
         raise RuntimeError("secret internal detail")
 
@@ -237,7 +258,8 @@ def test_apigw_internal_error_is_a_generic_500(sample_event, monkeypatch, capsys
     outer, payload = _decode(apigw(sample_event("apigw_v2"), None))
     assert outer["statusCode"] == 500
     assert payload == {"error": "internal error"}
-    assert "secret internal detail" in capsys.readouterr().out  # logged, not returned
+    (record,) = [r for r in caplog.records if r.name == "fastfib"]
+    assert record.levelname == "ERROR" and "secret internal detail" in caplog.text  # logged, not returned
 
 
 def test_apigw_not_a_proxy_event_raises() -> None:
@@ -279,37 +301,98 @@ def test_raw_answers_or_raises_invalid_input(event: object) -> None:
     assert body == b'{"result":' + gmpy2.digits(expected).encode() + b"}"
 
 
+# Values a hostile client or a broken integration could put anywhere: every
+# JSON type, strings long enough that echoing them would matter, and text
+# that JSON escaping multiplies.
+oversized = st.sampled_from(
+    ['"' * 100_000, "\\" * 50_000, "\u00e9" * 100_000, "\U0001f600" * 50_000, "9" * 100_000, "[" * 50_000, "\x00" * 10_000]
+)
+junk = json_values | oversized | st.integers(-(10**60), 10**60) | st.sampled_from(["GET", "POST", "HEAD", "get", "", "n=7"])
+
+
+def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
+    """The path to every value inside a JSON tree (dict keys and list indexes), the root excluded."""
+    found = [prefix] if prefix else []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        found += _paths(child, (*prefix, key))
+    return found
+
+
+def _replace(event: dict, path: tuple, value: object) -> None:
+    """Set the value at ``path``, unless an earlier replacement removed that branch."""
+    parent: object = event
+    for key in path[:-1]:
+        try:
+            parent = parent[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return
+    if isinstance(parent, dict) or (isinstance(parent, list) and isinstance(path[-1], int) and path[-1] < len(parent)):
+        parent[path[-1]] = value
+
+
 @st.composite
-def proxy_events(draw: st.DrawFn) -> object:
-    shape = draw(st.sampled_from(["apigw_v1", "apigw_v2", "alb", "function_url", "junk"]))
-    if shape == "junk":
-        return draw(json_values)
-    import copy
+def bodies(draw: st.DrawFn) -> tuple[object, object]:
+    """(body, isBase64Encoded): JSON requests, junk text, and base64 that is right, truncated, unpadded or broken."""
+    request = draw(st.fixed_dictionaries({}, optional={"n": field_values, "mod": field_values}) | json_values)
+    text = json.dumps(request) if draw(st.booleans()) else draw(st.text(max_size=20) | oversized)
+    if not draw(st.booleans()):
+        return text, draw(st.sampled_from([False, None, "true", 1]))
+    import base64
+
+    encoded = base64.b64encode(text.encode("utf-8", "surrogatepass")).decode()
+    damage = draw(st.sampled_from(["none", "truncate", "unpad", "newline", "bad-char", "non-ascii"]))
+    cut = draw(st.integers(0, max(0, len(encoded) - 1)))
+    encoded = {
+        "none": encoded,
+        "truncate": encoded[:cut],
+        "unpad": encoded.rstrip("="),
+        "newline": encoded[:cut] + "\n" + encoded[cut:],
+        "bad-char": encoded[:cut] + "!" + encoded[cut:],
+        "non-ascii": encoded[:cut] + "\u00e9" + encoded[cut:],
+    }[damage]
+    return encoded, True
+
+
+@st.composite
+def hostile_proxy_events(draw: st.DrawFn) -> dict:
+    """A sample proxy event (each shape in events/) with any of its fields, at any depth, replaced by junk."""
     from pathlib import Path
 
-    base = json.loads((Path(__file__).resolve().parents[1] / "events" / f"{shape}.json").read_text())
-    event = copy.deepcopy(base)
-    for key in draw(st.lists(st.sampled_from(sorted(event)), max_size=3)):
-        event[key] = draw(json_values)
+    shape = draw(st.sampled_from(SHAPES))
+    event = json.loads((Path(__file__).resolve().parents[1] / "events" / f"{shape}.json").read_text())
+    for path in draw(st.lists(st.sampled_from(_paths(event)), max_size=4, unique=True)):
+        _replace(event, path, draw(junk))
     if draw(st.booleans()):
-        body = draw(st.fixed_dictionaries({}, optional={"n": field_values, "mod": field_values}) | json_values)
-        event["body"] = json.dumps(body) if draw(st.booleans()) else draw(st.text(max_size=20))
+        event["body"], event["isBase64Encoded"] = draw(bodies())
     if draw(st.booleans()):
-        event["queryStringParameters"] = draw(st.dictionaries(st.sampled_from(["n", "mod", "x"]), json_values | st.text(max_size=6)))
-        event["rawQueryString"] = draw(st.text(max_size=20))
+        event["queryStringParameters"] = draw(st.dictionaries(st.sampled_from(["n", "mod", "x"]), junk))
+        event["rawQueryString"] = draw(st.text(max_size=20) | oversized | st.sampled_from(["n=7&n=8", "n=%FF", "mod=0&n=3"]))
     return event
 
 
-@settings(max_examples=400, deadline=None)
-@given(proxy_events())
-def test_apigw_answers_or_gives_4xx(event: object) -> None:
-    try:
-        response = apigw(event, None)
-    except InvalidInput:
-        return
+#: The most an error body (the body string of the HTTP response) may take.
+ERROR_BODY_BYTES = 1024
+
+
+@settings(max_examples=500, deadline=None)
+@given(hostile_proxy_events())
+def test_apigw_always_answers_http_with_a_bounded_error(event: dict) -> None:
+    response = apigw(event, None)  # never raises: every event here has a proxy shape
     outer, payload = _decode(response)
     assert outer["statusCode"] in (200, 400, 405, 422), payload
     if outer["statusCode"] == 200:
         assert set(payload) == {"result"}
     else:
         assert set(payload) == {"error"} and payload["error"]
+        assert len(outer["body"].encode()) <= ERROR_BODY_BYTES
+        assert len(response) <= ERROR_BODY_BYTES * 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fixed_dictionaries({}, optional={"n": junk, "mod": junk}) | junk)
+def test_raw_refusals_are_short(event: object) -> None:
+    try:
+        raw(event, None)
+    except (InvalidInput, InputTooLarge) as exc:
+        assert 0 < len(str(exc)) <= MAX_MESSAGE

@@ -1,105 +1,193 @@
 """The container images, built for real with docker and run under RIE.
 
 The session builds the local stand-in bases (make offline-bases), then the
-Lambda image, the image without its bytecode layer, and the RIE test image,
-exactly as a user would with make.
+Lambda image, the image without its bytecode layer, the slim image, and
+their RIE test images, exactly as a user would with make.  Every handler
+case of test_rie.py that takes the ``raw_rie`` or ``apigw_rie`` fixture runs
+again here in a container of each image, fastfib:latest and fastfib:slim;
+the fastfib:latest containers run under tools/audit_run.py, and the last test
+checks that the slim image holds every file they opened.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
 import signal
 import subprocess
-import time
+import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-import gmpy2
 import pytest
-from containers import ContainerRie, docker, image_files, image_size, layers, make, offline_make_args
+import test_rie
+from containers import (
+    ContainerRie,
+    built_images,
+    docker,
+    image_entries,
+    image_files,
+    image_size,
+    layers,
+    resolve_in,
+)
 from rie import free_port, invoke, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "docker"))
+from trace_files import LEFT_OUT  # noqa: E402  (modules the slim image leaves out on purpose)
+
 EVENTS = ROOT / "events"
 FINAL, NOBYTECODE, TEST_IMAGE = "fastfib:latest", "fastfib:nobytecode", "testfastfib:latest"
+SLIM, SLIM_TEST_IMAGE = "fastfib:slim", "testfastfib:slim"
+AUDIT_RUN = ROOT / "tools" / "audit_run.py"
+AUDIT = ["/usr/bin/python3", "/opt/audit/audit_run.py"]
 MB = 1_000_000
+
+_VIRTUAL = ("/proc/", "/dev/", "/sys/", "/tmp/", "/opt/audit/")
+_CACHED_PYC = re.compile(r"^(?P<dir>.*)/__pycache__/(?P<stem>[^/.]+)\.[\w-]+(\.opt-\d)?\.pyc$")
+_OPENED = """
+import os
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+        argv = open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\\0')
+        if len(argv) > 1 and argv[1].endswith(b'audit_run.py'):  # the runtime, not RIE around it
+            for line in open(f'/proc/{pid}/maps'):
+                fields = line.split()
+                if len(fields) >= 6 and fields[5].startswith('/'):
+                    print(fields[5])
+    except OSError:
+        pass
+if os.path.exists('/tmp/audit.log'):  # not before the first invocation starts the runtime
+    print(open('/tmp/audit.log').read())
+"""
 
 
 pytestmark = pytest.mark.docker
 
-@pytest.fixture(scope="session")
-def build_args() -> list[str]:
-    docker("info")  # a clear failure here means: run scripts/start-docker.sh
-    return offline_make_args()
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    image: str
+    test_image: str
+    audited: bool  # its handler containers run under tools/audit_run.py
+
+
+VARIANTS = {
+    "latest": Variant("latest", FINAL, TEST_IMAGE, audited=True),
+    "slim": Variant("slim", SLIM, SLIM_TEST_IMAGE, audited=False),
+}
 
 
 @pytest.fixture(scope="session")
-def images(build_args: list[str]) -> list[str]:
-    started = time.monotonic()
-    make("lambda", "lambda-nobytecode", "testlambda", *build_args)
-    print(f"images built in {time.monotonic() - started:.0f} s")
-    return build_args
+def images() -> list[str]:
+    return list(built_images())
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant(request: pytest.FixtureRequest, images: list[str]) -> Variant:
+    return VARIANTS[request.param]
+
+
+class AuditedContainer(ContainerRie):
+    """A container whose runtime runs under tools/audit_run.py; what it opened is kept in OPENED when it stops."""
+
+    def __init__(self, image: str, handler: str, env: dict[str, str] | None = None) -> None:
+        super().__init__(image, handler, mounts=[f"{AUDIT_RUN}:/opt/audit/audit_run.py:ro"], env=env, runtime=AUDIT)
+
+    def opened(self) -> set[str]:
+        """Files the audited runtime opened, and the files it has mapped now (shared libraries)."""
+        return {p for p in self.exec("/usr/bin/python3", "-c", _OPENED).splitlines() if p}
+
+    def stop(self) -> None:
+        try:
+            OPENED.update(self.opened())
+        finally:
+            super().stop()
+
+
+OPENED: set[str] = set()  # by the audited containers stopped so far
+
+
+def _handler_container(variant: Variant, handler: str, env: dict[str, str] | None = None) -> ContainerRie:
+    if variant.audited:
+        return AuditedContainer(variant.test_image, handler, env)
+    return ContainerRie(variant.test_image, handler, env=env)
 
 
 @pytest.fixture(scope="module")
-def raw_container(images: list[str]) -> Iterator[ContainerRie]:
-    with ContainerRie(TEST_IMAGE, "fastfib.handlers.raw") as c:
+def raw_rie(variant: Variant) -> Iterator[ContainerRie]:
+    with _handler_container(variant, "fastfib.handlers.raw") as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def apigw_container(images: list[str]) -> Iterator[ContainerRie]:
-    with ContainerRie(TEST_IMAGE, "fastfib.handlers.apigw") as c:
+def apigw_rie(variant: Variant) -> Iterator[ContainerRie]:
+    with _handler_container(variant, "fastfib.handlers.apigw") as c:
         yield c
 
 
-def test_raw_handler_in_container(raw_container: ContainerRie) -> None:
-    assert raw_container.invoke('{"n":7}') == (200, b'{"result":13}')
-    status, body = raw_container.invoke('{"n":1000000}')
-    assert status == 200
-    assert body == b'{"result":' + gmpy2.digits(gmpy2.fib(10**6)).encode() + b"}"
-    error = json.loads(raw_container.invoke('{"n":"7"}')[1])
-    assert error["errorType"] == "InvalidInput" and "n must be an integer" in error["errorMessage"]
-    assert raw_container.invoke('{"n":-8}') == (200, b'{"result":-21}')
+# The handler cases: each test of test_rie.py that drives RIE through the
+# raw_rie/apigw_rie fixtures, or that starts its own HostRie (with another
+# environment: JSON logs, a bad FASTFIB_MAX_N), collected again here, once
+# per image; HostRie is replaced by a container of the image.
+def _in_containers(case: Callable[..., None]) -> Callable[..., None]:
+    def run(variant: Variant, **kwargs: object) -> None:
+        def container(handler: str, env: dict[str, str] | None = None, **_host_only: object) -> ContainerRie:
+            return _handler_container(variant, handler, env)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(test_rie, "HostRie", container)
+            case(**kwargs)
+
+    parameters = [inspect.Parameter("variant", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+                  *inspect.signature(case).parameters.values()]  # fmt: skip
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    run.__name__, run.__doc__ = case.__name__, case.__doc__
+    run.pytestmark = getattr(case, "pytestmark", [])  # type: ignore[attr-defined]
+    return run
 
 
-def test_apigw_handler_in_container(apigw_container: ContainerRie) -> None:
-    assert apigw_container.invoke((EVENTS / "apigw_v2.json").read_bytes()) == (
-        200,
-        b'{"statusCode":200,"headers":{"Content-Type":"application/json"},'
-        b'"body":"{\\"result\\":233}","isBase64Encoded":false}',
-    )
-    event = json.loads((EVENTS / "apigw_v2.json").read_text())
-    event["body"] = '{"n": 1e3}'
-    outer = json.loads(apigw_container.invoke(json.dumps(event))[1])
-    assert outer["statusCode"] == 400 and "n must be an integer" in json.loads(outer["body"])["error"]
-    assert apigw_container.invoke((EVENTS / "function_url.json").read_bytes())[1].endswith(
-        b'"body":"{\\"result\\":233}","isBase64Encoded":false}'
-    )
+_CASES = {
+    name: case
+    for name, case in vars(test_rie).items()
+    if name.startswith("test_") and {"raw_rie", "apigw_rie"} & set(inspect.signature(case).parameters)
+}
+_OWN_RIE = {
+    name: _in_containers(case)
+    for name, case in vars(test_rie).items()
+    if name.startswith("test_") and name not in _CASES and "HostRie" in case.__code__.co_names
+}
+assert len(_CASES) >= 5 and _OWN_RIE, f"test_rie.py's handler cases were not found: {sorted(_CASES)}"
+globals().update(_CASES)
+globals().update(_OWN_RIE)
 
 
-def test_final_image_holds_only_the_runtime(images: list[str]) -> None:
-    modes = image_files(FINAL)
+def test_image_holds_only_the_runtime(variant: Variant) -> None:
+    modes = image_files(variant.image)
     files = sorted(modes)
     names = set(files)
     assert not names & {"bin/sh", "usr/bin/sh", "bin/bash", "usr/bin/bash", "bin/dash", "usr/bin/dash"}
-    assert not [f for f in files if re.search(r"(^|/)(pip|Cython|setuptools)/__init__\.py$", f)]
+    assert not [f for f in files if re.search(r"(^|/)(pip|Cython|setuptools)/__init__\.pyc?$", f)]
     assert not [f for f in files if re.search(r"^(usr/)?(local/)?s?bin/(gcc|cc|c\+\+|g\+\+|\S*-gcc[-0-9]*|ld|as|cython)$", f)]
     assert not [f for f in files if f.endswith((".pyx", ".c", ".h", ".pxd"))]
     assert not [f for f in files if re.search(r"^(usr/)?s?bin/(dpkg|apt|apt-get|pip3?)$", f)]
     assert any(f.startswith("var/task/fastfib/_core.") and f.endswith(".so") for f in files)
-    assert "var/task/fastfib/handlers.py" in names
+    assert names & {"var/task/fastfib/handlers.py", "var/task/fastfib/handlers.pyc"}  # sourceless in slim
     assert not [f for f in files if f.startswith("home/nonroot/")]
-    ours = [f for f in files if f.startswith("var/task/") or "__pycache__" in f]
+    # Ours: what the Dockerfile adds (slim: everything).
+    ours = [f for f in files if variant.name == "slim" or f.startswith("var/task/") or "__pycache__" in f]
     assert len(ours) > 100
     unreadable = [f for f in ours if not modes[f] & 0o004]
     assert unreadable == [], "every file must be readable by any user"
 
 
-def test_final_image_config_and_user(images: list[str]) -> None:
-    config = json.loads(docker("image", "inspect", "--format", "{{json .Config}}", FINAL))
+def test_image_config_and_user(variant: Variant) -> None:
+    config = json.loads(docker("image", "inspect", "--format", "{{json .Config}}", variant.image))
     assert config["Entrypoint"] == ["/usr/bin/python3", "-m", "awslambdaric"]
     assert config["Cmd"] == ["fastfib.handlers.raw"]
     assert config["User"] in ("65532", "65532:65532")
@@ -108,11 +196,12 @@ def test_final_image_config_and_user(images: list[str]) -> None:
         "libs = {os.path.realpath(l.split()[-1]) for l in open('/proc/self/maps') if 'libgmp' in l}\n"
         "print(os.getuid(), os.getgid(), fastfib.fib(100), len(libs))"
     )
-    out = docker("run", "--rm", "--network", "host", "--read-only", "--entrypoint", "/usr/bin/python3", FINAL, "-c", code)
+    out = docker("run", "--rm", "--network", "host", "--read-only", "--entrypoint", "/usr/bin/python3", variant.image,
+                 "-c", code)  # fmt: skip
     assert out.split() == ["65532", "65532", "354224848179261915075", "1"]  # one libgmp, stripped or not
 
 
-def test_memory_limit_of_the_container_is_respected(images: list[str]) -> None:
+def test_memory_limit_of_the_container_is_respected(variant: Variant) -> None:
     # A result that cannot fit raises OverflowError at once instead of being
     # OOM-killed, and the largest n allowed still completes, digits included.
     code = (
@@ -122,7 +211,7 @@ def test_memory_limit_of_the_container_is_respected(images: list[str]) -> None:
     )
     proc = subprocess.run(
         ["docker", "run", "--rm", "--network", "host", "--memory", "128m", "--memory-swap", "128m", "--read-only",
-         "--entrypoint", "/usr/bin/python3", FINAL, "-c", code],
+         "--entrypoint", "/usr/bin/python3", variant.image, "-c", code],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
@@ -145,15 +234,19 @@ def test_size_report(images: list[str], report) -> None:
     lines = [
         f"runtime base ({runtime_base}): {base / MB:.1f} MB",
         f"final image {FINAL}: {final / MB:.1f} MB",
-        f"layers added on top of the base: {added_bytes / MB:.2f} MB, of which the stdlib bytecode layer {bytecode_layer / MB:.2f} MB",
+        f"layers added on top of the base: {added_bytes / MB:.2f} MB, "
+        f"of which the stdlib bytecode layer {bytecode_layer / MB:.2f} MB",
         *(f"  {size / MB:8.2f} MB  {created[:90]}" for created, size in added if size),
     ]
+    slim = image_size(SLIM)
+    lines.append(f"slim image {SLIM} (FROM scratch): {slim / MB:.1f} MB")
     report("Image sizes", "\n".join(lines))
     assert added_bytes <= 8 * MB
     assert bytecode_layer <= 4 * MB
+    assert slim <= 20 * MB
 
 
-def test_nothing_compiles_at_start_up(images: list[str]) -> None:
+def test_nothing_compiles_at_start_up(variant: Variant) -> None:
     # python -v names the file each module's code comes from: a .py there
     # means it was compiled from source, which a read-only image repeats on
     # every cold start.
@@ -161,7 +254,7 @@ def test_nothing_compiles_at_start_up(images: list[str]) -> None:
         ("fastfib.handlers.raw", ['{"n":7}', '{"n":7.5}', '{"n":100000}']),
         ("fastfib.handlers.apigw", [(EVENTS / n).read_text() for n in ("apigw_v2.json", "alb.json", "apigw_v1.json")]),
     ]:
-        with ContainerRie(TEST_IMAGE, handler, env={"PYTHONVERBOSE": "1"}) as c:
+        with ContainerRie(variant.test_image, handler, env={"PYTHONVERBOSE": "1"}) as c:
             for p in payloads:
                 assert c.invoke(p)[0] == 200
             logs = c.logs()
@@ -169,14 +262,6 @@ def test_nothing_compiles_at_start_up(images: list[str]) -> None:
         assert len(loaded) > 50, logs[-2000:]
         from_source = [f for f in loaded if f.endswith(".py")]
         assert from_source == [], f"{handler} compiled from source: {from_source}"
-
-
-def test_cold_start_table(images: list[str], report) -> None:
-    from bench_coldstart import run
-
-    table = run(starts=5, calls=200)
-    report("Cold start (make bench-coldstart)", table)
-    assert "INIT" in table
 
 
 def test_make_run_answers_curl(images: list[str]) -> None:
@@ -192,3 +277,57 @@ def test_make_run_answers_curl(images: list[str]) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def _in_slim(entries: dict, path: str) -> bool:
+    """Whether ``path`` exists in the slim image; a Python module's source or cached bytecode counts as its sourceless .pyc."""
+    m = _CACHED_PYC.match(path)
+    if m:
+        path = f"{m['dir']}/{m['stem']}.pyc"
+    elif path.endswith(".py"):
+        path += "c"
+    key = resolve_in(entries, path)
+    return key is not None and (key in entries and entries[key].isfile())
+
+
+_LEFT_OUT_LIBS = """
+import glob, os, subprocess, sys, sysconfig
+loader = next(p for p in ('/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1') if os.path.exists(p))
+for name in sys.argv[1:]:
+    for ext in glob.glob(os.path.join(sysconfig.get_paths()['stdlib'], 'lib-dynload', f'_{name}.*.so')):
+        listed = subprocess.run([loader, '--list', ext], capture_output=True, text=True, check=True).stdout
+        for line in listed.splitlines():
+            path = line.split('=>')[-1].split('(')[0].strip()
+            if path.startswith('/'):
+                print(os.path.realpath(path))
+"""
+
+
+def _left_out(image: str) -> tuple[re.Pattern[str], set[str]]:
+    """What the slim image may lack: the LEFT_OUT modules' files, and the shared libraries their extensions load."""
+    names = "|".join(map(re.escape, LEFT_OUT))
+    module = rf"(__pycache__/)?({names})\.(py|[\w-]+\.pyc)"
+    files = re.compile(rf"^/usr/lib/python3\.\d+/({module}|lib-dynload/_({names})\.[\w-]+\.so)$")
+    libs = docker("run", "--rm", "--entrypoint", "/usr/bin/python3", image, "-c", _LEFT_OUT_LIBS, *LEFT_OUT)
+    return files, set(libs.split())
+
+
+# Runs last among the fastfib:latest cases, in the same (audited) containers.
+@pytest.mark.parametrize("variant", ["latest"], indirect=True)
+def test_slim_image_holds_every_file_the_full_image_opened(variant: Variant, raw_rie: ContainerRie,
+                                                           apigw_rie: ContainerRie, report) -> None:  # fmt: skip
+    assert isinstance(raw_rie, AuditedContainer) and isinstance(apigw_rie, AuditedContainer)
+    raw_rie.invoke('{"n":7}')  # started, even when run alone
+    apigw_rie.invoke((EVENTS / "apigw_v2.json").read_bytes())
+    opened = raw_rie.opened() | apigw_rie.opened() | OPENED
+    assert any(p.startswith("/var/task/fastfib/_core.") for p in opened)  # the audit saw the handler run
+    assert any("libgmp" in p for p in opened) and any(p.endswith(".pyc") for p in opened)
+    entries = image_entries(SLIM)
+    needed = sorted(p for p in opened if not p.startswith(_VIRTUAL))
+    missing = [p for p in needed if not _in_slim(entries, p)]
+    left_out_files, left_out_libs = _left_out(FINAL)
+    unexplained = [p for p in missing if not left_out_files.match(p) and p not in left_out_libs]
+    report("Slim image audit", f"{len(needed)} files opened or mapped by fastfib:latest while serving the handler "
+                               f"cases; missing from {SLIM}: {len(missing)} left out on purpose "
+                               f"({', '.join(sorted(LEFT_OUT))}), {len(unexplained)} unexplained")  # fmt: skip
+    assert unexplained == []

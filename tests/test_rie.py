@@ -10,7 +10,7 @@ import gmpy2
 import pytest
 from rie import HostRie
 
-from fastfib.limits import DEFAULT_MAX_N, RESPONSE_LIMIT_BYTES
+from fastfib.limits import DEFAULT_MAX_N, RESPONSE_LIMIT_BYTES, largest_max_n
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -56,10 +56,15 @@ def test_values(raw_rie: HostRie) -> None:
     assert body == b'{"result":%d}' % (gmpy2.fib(n % (2 * (10**9 + 8))) % (10**9 + 7))
 
 
-def test_raw_mod_with_n_longer_than_python_parses_by_default(raw_rie: HostRie) -> None:
-    n = 10**5000  # 5001 digits: past int(str)'s default 4300-digit guard in awslambdaric's decoder
-    status, body = raw_rie.invoke(b'{"n":1%s,"mod":1000}' % (b"0" * 5000))
-    assert (status, body) == (200, b'{"result":%d}' % (gmpy2.fib(n % 1500) % 1000))
+def test_raw_n_past_the_runtime_decoders_limit_is_refused_then_still_serving(raw_rie: HostRie) -> None:
+    # awslambdaric decodes raw events itself, with int(str) and its default
+    # 4300-digit guard, which fastfib leaves on: past it, the runtime refuses
+    # the event before fastfib sees it.  4300 digits are served.
+    n = 10**4299
+    assert raw_rie.invoke(b'{"n":%d,"mod":1000}' % n) == (200, b'{"result":%d}' % (gmpy2.fib(n % 1500) % 1000))
+    error = _error(raw_rie.invoke(b'{"n":1%s,"mod":1000}' % (b"0" * 5000))[1])
+    assert error["errorType"] == "Runtime.UnmarshalError" and "4300" in error["errorMessage"]
+    assert raw_rie.invoke('{"n":12}') == (200, b'{"result":144}')
 
 
 @pytest.mark.parametrize("shape", ["apigw_v1", "alb", "function_url"])
@@ -184,12 +189,152 @@ def test_thousand_invocations_without_failure_or_growth(raw_rie: HostRie) -> Non
     assert growth_mib < 20
 
 
-def test_bad_max_n_stops_start_up() -> None:
-    with HostRie("fastfib.handlers.raw", env={"FASTFIB_MAX_N": "lots"}) as rie:
+@pytest.mark.parametrize("value", ["lots", "100000000"])
+def test_bad_max_n_stops_start_up(value: str) -> None:
+    with HostRie("fastfib.handlers.raw", env={"FASTFIB_MAX_N": value}) as rie:
         error = _error(rie.invoke('{"n":7}')[1])
-    assert "FASTFIB_MAX_N must be a positive integer" in error["errorMessage"]
+    assert f"FASTFIB_MAX_N must be an integer from 1 to {largest_max_n()}" in error["errorMessage"]
 
 
 def test_init_duration_is_reported(raw_rie: HostRie) -> None:
     raw_rie.invoke('{"n":1}')
     assert raw_rie.log().count("INIT REPORT(durationMs:") >= 1
+
+
+# --- hostile clients: each case, then a good call ------------------------------
+
+MB = 1_000_000
+
+
+def _proxy(name: str, **changes: object) -> bytes:
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    for key, value in changes.items():
+        if key == "method":
+            if "httpMethod" in event:
+                event["httpMethod"] = value
+            else:
+                event["requestContext"]["http"]["method"] = value
+        else:
+            event[key] = value
+    return json.dumps(event).encode()
+
+
+HOSTILE_PROXY = [
+    # (id, event, status, needle in the error)
+    ("method-100k-quotes", _proxy("apigw_v1", method='"' * 100_000), 405, "is not allowed"),
+    ("method-6mb-quotes", _proxy("apigw_v2", method='"' * (3 * MB)), 405, "is not allowed"),
+    ("method-non-ascii", _proxy("function_url", method="\u00e9" * 500_000), 405, "is not allowed"),
+    ("method-array", _proxy("alb", method=["GET"]), 400, "HTTP method must be a non-empty string"),
+    ("b64-bad-char", _proxy("apigw_v2", body="eyJuIjo3fQ!=", isBase64Encoded=True), 400, "not valid base64"),
+    ("b64-no-padding", _proxy("apigw_v2", body="eyJuIjogN30", isBase64Encoded=True), 400, "not valid base64"),
+    ("b64-mime-breaks", _proxy("alb", body="eyJu\r\nIjogN30=", isBase64Encoded=True), 400, "not valid base64"),
+    ("b64-head", _proxy("apigw_v1", method="HEAD", body="%%%", isBase64Encoded=True), 405, "'HEAD' is not allowed"),
+    ("body-nested", _proxy("apigw_v2", body="[" * (2 * MB)), 400, "nests arrays or objects too deeply"),
+    ("body-not-object", _proxy("apigw_v2", body='"' + "x" * MB + '"'), 400, "body must be a JSON object"),
+    ("body-long-n-no-mod", _proxy("apigw_v2", body='{"n": %s}' % ("9" * (2 * MB))), 422, "is above the limit"),
+    ("query-6mb", _proxy("function_url", rawQueryString="n=1&" * (MB + MB // 2)), 400, "at most 1000 parameters"),
+    ("query-twice", _proxy("function_url", rawQueryString="n=1&n=2"), 400, "n must appear once"),
+    ("query-junk-type", _proxy("alb", queryStringParameters={"n": {"x": [1]}}), 400, "got an object"),
+    ("path-junk", _proxy("apigw_v1", pathParameters=[1, 2]), 400, "pathParameters must be an object"),
+    ("body-junk-type", _proxy("apigw_v1", body={"n": 7}), 400, "body must be a string or null"),
+    ("headers-junk", _proxy("alb", headers="x" * MB, multiValueHeaders=7), 200, ""),
+]
+
+
+@pytest.mark.parametrize(("event", "status", "needle"), [c[1:] for c in HOSTILE_PROXY], ids=[c[0] for c in HOSTILE_PROXY])
+def test_hostile_proxy_event_gets_a_short_answer_then_still_serving(
+    apigw_rie: HostRie, event: bytes, status: int, needle: str
+) -> None:
+    http_status, response = apigw_rie.invoke(event)
+    outer = json.loads(response)
+    assert http_status == 200 and outer["statusCode"] == status, response[:300]
+    assert len(response) < 2048
+    if needle:
+        assert needle in json.loads(outer["body"])["error"]
+    assert json.loads(apigw_rie.invoke((EVENTS / "apigw_v1.json").read_bytes())[1])["statusCode"] == 200
+
+
+def test_ignored_huge_integers_cost_nothing_in_a_body(apigw_rie: HostRie) -> None:
+    body = '{"a": %s, "b": %s, "c": %s, "n": 20}' % (("9" * MB,) * 3)
+    outer = json.loads(apigw_rie.invoke(_proxy("apigw_v2", body=body))[1])
+    assert outer["statusCode"] == 200 and json.loads(outer["body"]) == {"result": 6765}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"n":7,"a":%s,"b":%s,"c":%s}' % ((b"9" * MB,) * 3),  # huge ignored integers
+        b"[" * (3 * MB),  # nesting
+        b'{"n":7,"x":"' + b"\\u00e9" * MB + b'"}',  # a long ignored string
+    ],
+    ids=["ignored-integers", "nesting", "long-string"],
+)
+def test_hostile_raw_event_is_refused_or_served_then_still_serving(raw_rie: HostRie, payload: bytes) -> None:
+    status, body = raw_rie.invoke(payload, timeout=30)
+    assert status == 200
+    if not body.startswith(b'{"result"'):
+        error = _error(body)
+        assert error["errorType"] == "Runtime.UnmarshalError" and len(body) < 4096
+    assert raw_rie.invoke('{"n":12}') == (200, b'{"result":144}')
+
+
+# --- logging through the runtime ---------------------------------------------
+
+
+def _records(log: str) -> list[dict]:
+    return [json.loads(line) for line in log.splitlines() if line.startswith("{") and '"handler"' in line]
+
+
+def test_json_log_format_gives_one_object_per_invocation() -> None:
+    with HostRie("fastfib.handlers.apigw", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}) as rie:
+        rie.invoke((EVENTS / "apigw_v2.json").read_bytes())
+        rie.invoke(_proxy("apigw_v2", body="{"))
+        log = rie.log()
+    ok, bad = _records(log)
+    for record in (ok, bad):
+        assert record["level"] == "INFO" and record["requestId"] and record["timestamp"]
+        assert record["handler"] == "apigw" and record["logger"] == "fastfib"
+    assert (ok["n"], ok["digits"], ok["outcome"]) == ("13", 3, "200") and ok["duration_ms"] >= 0
+    assert (bad["digits"], bad["outcome"]) == (0, "400") and "n" not in bad
+    assert ok["requestId"] != bad["requestId"]
+    assert "233" not in json.dumps(ok)  # the result is never logged
+
+
+def test_warn_log_level_silences_the_record() -> None:
+    env = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "WARN"}
+    with HostRie("fastfib.handlers.raw", env=env) as rie:
+        assert rie.invoke('{"n":7}') == (200, b'{"result":13}')
+        _error(rie.invoke("{}")[1])
+        log = rie.log()
+    assert _records(log) == []
+    assert '"errorType": "InvalidInput"' in log or '"errorType":"InvalidInput"' in log  # the runtime's own error record
+
+
+def test_text_log_format_is_one_line_per_invocation(raw_rie: HostRie) -> None:
+    raw_rie.invoke('{"n":1234}')
+    (line,) = [line for line in raw_rie.log().splitlines() if '"n":"1234"' in line]
+    level, _, request_id, message = line.split("\t")
+    assert level == "[INFO]" and request_id
+    assert json.loads(message) == {**json.loads(message), "handler": "raw", "outcome": "ok", "digits": 258}
+
+
+def test_make_serve_says_one_request_at_a_time_and_answers() -> None:
+    import os
+    import signal
+    import subprocess
+
+    from rie import free_port, invoke, wait_for_port
+
+    root = EVENTS.parent
+    port, api_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(root), "serve", f"PORT={port}", f"RUNTIME_API_PORT={api_port}"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, timeout=60)
+        assert invoke(port, '{"n":7}') == (200, b'{"result":13}')
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out = proc.communicate(timeout=30)[0]
+    assert "serves one request at a time" in out

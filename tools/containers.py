@@ -6,11 +6,14 @@ and a read-only root filesystem with a tmpfs /tmp, as on Lambda.
 
 from __future__ import annotations
 
+import io
 import json
 import shlex
 import subprocess
+import tarfile
 import time
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -43,6 +46,15 @@ def offline_make_args(arch: str = "x86_64") -> list[str]:
     return [*shlex.split(last), f"ARCH={arch}", "DOCKER_BUILD_FLAGS=--network host"]
 
 
+@lru_cache(maxsize=None)
+def built_images() -> tuple[str, ...]:
+    """Build every image the tests use, once per process, as a user would with make; the make arguments used."""
+    docker("info")  # a clear failure here means: run scripts/start-docker.sh
+    args = tuple(offline_make_args())
+    make("lambda", "lambda-nobytecode", "testlambda", "lambda-slim", "testlambda-slim", *args)
+    return args
+
+
 def image_size(image: str) -> int:
     return int(docker("image", "inspect", "--format", "{{.Size}}", image).strip())
 
@@ -65,25 +77,55 @@ def _parse_size(text: str) -> int:
     return int(text)
 
 
-def image_files(image: str) -> dict[str, int]:
-    """Every path in the image's filesystem with its mode bits (via docker export)."""
-    import io
-    import tarfile
-
+def image_entries(image: str) -> dict[str, tarfile.TarInfo]:
+    """Every path in the image's filesystem (via docker export), with its tar header: mode, type, link target."""
     cid = docker("create", image).strip()
     try:
         export = subprocess.run(["docker", "export", cid], capture_output=True, check=True, timeout=300)
     finally:
         docker("rm", "-f", cid, check=False)
     with tarfile.open(fileobj=io.BytesIO(export.stdout)) as tar:
-        return {m.name.rstrip("/"): m.mode for m in tar.getmembers()}
+        return {m.name.rstrip("/"): m for m in tar.getmembers()}
+
+
+def image_files(image: str) -> dict[str, int]:
+    """Every path in the image's filesystem with its mode bits."""
+    return {name: m.mode for name, m in image_entries(image).items()}
+
+
+def resolve_in(entries: dict[str, tarfile.TarInfo], path: str) -> str | None:
+    """The listing key where ``path`` (absolute) ends after following symlinks inside the image; None if absent."""
+    parts = [p for p in path.split("/") if p]
+    current: list[str] = []
+    for _ in range(200):
+        if not parts:
+            return "/".join(current)
+        name = parts.pop(0)
+        if name == "..":
+            current = current[:-1]
+            continue
+        if name == ".":
+            continue
+        entry = entries.get("/".join([*current, name]))
+        if entry is None:
+            return None
+        if entry.issym():
+            target = entry.linkname
+            parts = [p for p in target.split("/") if p] + parts
+            if target.startswith("/"):
+                current = []
+        else:
+            current.append(name)
+    raise RuntimeError(f"too many symlinks resolving {path}")
 
 
 class ContainerRie:
     """A container whose entrypoint is RIE, serving one handler on 127.0.0.1:port; a context manager.
 
     ``rie`` is the RIE path inside the container; ``mounts`` and ``env`` are
-    extra ``-v`` and ``-e`` values.  The root filesystem is read-only.
+    extra ``-v`` and ``-e`` values; ``runtime`` is the command RIE starts for
+    the handler.  The root filesystem is read-only.  It offers the methods of
+    ``rie.HostRie`` that tests use, so the same test cases run against either.
     """
 
     def __init__(
@@ -94,8 +136,9 @@ class ContainerRie:
         mounts: Sequence[str] = (),
         env: Optional[dict[str, str]] = None,
         extra: Sequence[str] = (),
+        runtime: Sequence[str] = ("/usr/bin/python3", "-m", "awslambdaric"),
     ) -> None:
-        self.image, self.handler, self.rie = image, handler, rie
+        self.image, self.handler, self.rie, self.runtime = image, handler, rie, list(runtime)
         self.port, self.api_port = free_port(), free_port()
         self.name = f"fastfib-test-{uuid.uuid4().hex[:12]}"
         self.args = ["--network", "host", "--read-only", "--tmpfs", "/tmp", *extra]
@@ -109,7 +152,7 @@ class ContainerRie:
             "run", "-d", "--name", self.name, *self.args, "--entrypoint", self.rie, self.image,
             "--runtime-interface-emulator-address", f"127.0.0.1:{self.port}",
             "--runtime-api-address", f"127.0.0.1:{self.api_port}",
-            "/usr/bin/python3", "-m", "awslambdaric", self.handler,
+            *self.runtime, self.handler,
         )  # fmt: skip
         try:
             wait_for_port(self.port, timeout=30)
@@ -123,6 +166,31 @@ class ContainerRie:
     def logs(self) -> str:
         proc = subprocess.run(["docker", "logs", self.name], capture_output=True, text=True, timeout=60)
         return proc.stdout + proc.stderr
+
+    def log(self) -> str:
+        return self.logs()
+
+    def exec(self, *argv: str) -> str:
+        """Run ``argv`` in the running container (there is no shell: name a program); its stdout."""
+        return docker("exec", self.name, *argv)
+
+    def runtime_pid(self) -> int:
+        """Host PID of the Python runtime that RIE started (after the first invocation)."""
+        rie_pid = int(docker("inspect", "--format", "{{.State.Pid}}", self.name).strip())
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == rie_pid:
+                return int(stat.parent.name)
+        raise LookupError(f"RIE in {self.name} has no runtime process (invoke it once first)")
+
+    def runtime_rss_kib(self) -> int:
+        for line in Path(f"/proc/{self.runtime_pid()}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise LookupError("no VmRSS line")
 
     def stop(self) -> None:
         docker("rm", "-f", self.name, check=False)

@@ -1,0 +1,191 @@
+"""Reading a request: n and mod from a raw event, or from a proxy event's body, query string and path.
+
+Every fault in what a client sent becomes an InvalidInput (or, for a
+method, MethodNotAllowed) whose message names the field and the rule and
+echoes at most a short prefix of the value.  Whether a well-formed request
+is served is decided in one place, ``fastfib.limits``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastfib._args import describe, parse_decimal
+from fastfib.errors import InvalidInput, MethodNotAllowed, shown
+from fastfib.events import ALB
+
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
+    from typing import Any, Mapping, Optional
+
+    from fastfib.events import HttpEvent
+
+FIELDS = ("n", "mod")
+ALLOWED_METHODS = ("GET", "POST")
+#: More parameters than this in a raw query string are refused before parsing (counting '&' is cheap).
+MAX_QUERY_FIELDS = 1000
+
+
+class FibRequest:
+    """A decoded request: F(n), or F(n) mod ``mod`` when mod is set."""
+
+    __slots__ = ("n", "mod")
+
+    def __init__(self, n: int, mod: Optional[int] = None) -> None:
+        self.n = n
+        self.mod = mod
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FibRequest) and (self.n, self.mod) == (other.n, other.mod)
+
+    def __repr__(self) -> str:
+        return f"FibRequest(n={describe(self.n)}, mod={self.mod if self.mod is None else describe(self.mod)})"
+
+
+def json_type(value: object) -> str:
+    """How a JSON value is named in messages: 'null', 'a string', 'an array', ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float):
+        return f"a non-integer number ({value!r})"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+class _IntLiteral(str):
+    """An integer literal from a JSON body, kept as text until a field that is read needs its value.
+
+    So an ignored field costs nothing however long its digits, and a read one
+    is parsed by GMP, with no 4300-digit limit and no quadratic conversion.
+    """
+
+
+def _json_int(value: object, field: str) -> int:
+    """A JSON integer, strictly: no booleans, no floats (even 7.0), no strings."""
+    if isinstance(value, _IntLiteral):
+        return parse_decimal(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InvalidInput(f"{field} must be an integer, got {json_type(value)}")
+
+
+# --- raw events -------------------------------------------------------------
+
+
+def raw_request(event: object) -> FibRequest:
+    """The request in a raw invocation event such as ``{"n": 7}`` or ``{"n": 10**100, "mod": 97}``."""
+    if not isinstance(event, dict):
+        raise InvalidInput(f'event must be a JSON object like {{"n": 7}}, got {json_type(event)}')
+    return _from_object(event, "event")
+
+
+def _from_object(obj: Mapping[str, Any], where: str) -> FibRequest:
+    if "n" not in obj:
+        raise InvalidInput(f'n is required: the {where} must be a JSON object like {{"n": 7}}')
+    n = _json_int(obj["n"], "n")
+    mod = _json_int(obj["mod"], "mod") if "mod" in obj else None
+    return FibRequest(n, mod)
+
+
+# --- proxy events -------------------------------------------------------------
+
+
+def http_request(event: HttpEvent) -> FibRequest:
+    """The request in a proxy event: the method first, then n and mod, each from
+    the first place that has it: JSON body, query string, path."""
+    _check_method(event.method)
+    body = _body_object(event)
+    query = _query(event)
+    path = _mapping(event.path, "pathParameters")
+    found: dict[str, int] = {}
+    for field in FIELDS:
+        if field in body:
+            found[field] = _json_int(body[field], field)
+        elif field in query:
+            values = query[field]
+            if len(values) != 1:
+                raise InvalidInput(f"{field} must appear once in the query string, got {len(values)} values")
+            found[field] = _text_int(values[0], field, "query string")
+        elif field in path:
+            found[field] = _text_int(path[field], field, "path")
+    if "n" not in found:
+        raise InvalidInput('n is required: send a JSON body like {"n": 7}, a query string ?n=7, or a path /fib/7')
+    return FibRequest(found["n"], found.get("mod"))
+
+
+def _check_method(method: object) -> None:
+    if not isinstance(method, str) or not method:
+        raise InvalidInput(f"the HTTP method must be a non-empty string, got {json_type(method)}")
+    if method.upper() not in ALLOWED_METHODS:
+        raise MethodNotAllowed(
+            f"method {shown(method)} is not allowed: use GET or POST", {"Allow": ", ".join(ALLOWED_METHODS)}
+        )
+
+
+def _mapping(value: object, field: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"event field {field} must be an object or null, got {json_type(value)}")
+    return value
+
+
+def _body_object(event: HttpEvent) -> Mapping[str, Any]:
+    body = event.body
+    if body is None or body == "":
+        return {}
+    if not isinstance(body, str):
+        raise InvalidInput(f"event field body must be a string or null, got {json_type(body)}")
+    text: str | bytes = body
+    if event.base64:
+        import base64  # here, not at import: most bodies are not base64
+
+        try:
+            text = base64.b64decode(body, validate=True)
+        except ValueError:  # binascii.Error, or non-ASCII text
+            raise InvalidInput("body is marked isBase64Encoded but is not valid base64") from None
+    try:
+        obj = json.loads(text, parse_int=_IntLiteral)
+    except RecursionError:
+        raise InvalidInput("body nests arrays or objects too deeply") from None
+    except ValueError:  # JSONDecodeError, or bytes that are not UTF-8/16/32
+        raise InvalidInput('body must be valid JSON like {"n": 7}') from None
+    if not isinstance(obj, dict):
+        raise InvalidInput(f'body must be a JSON object like {{"n": 7}}, got {json_type(obj)}')
+    return obj
+
+
+def _query(event: HttpEvent) -> Mapping[str, list[Any]]:
+    from urllib.parse import parse_qs, unquote  # here, not at import: it costs ~2.5 ms of INIT
+
+    if isinstance(event.raw_query, str):
+        try:
+            return parse_qs(event.raw_query, keep_blank_values=True, max_num_fields=MAX_QUERY_FIELDS)
+        except ValueError:
+            raise InvalidInput(f"the query string must have at most {MAX_QUERY_FIELDS} parameters") from None
+    if event.multi_query is not None:
+        multi = _mapping(event.multi_query, "multiValueQueryStringParameters")
+        values = {k: v if isinstance(v, list) else [v] for k, v in multi.items()}
+    else:
+        values = {k: [v] for k, v in _mapping(event.query, "queryStringParameters").items()}
+    if event.kind == ALB:  # ALB passes query strings on without URL-decoding them
+        values = {unquote(k): [unquote(x) if isinstance(x, str) else x for x in v] for k, v in values.items()}
+    return values
+
+
+def _text_int(value: object, field: str, source: str) -> int:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} in the {source} must be a decimal integer, got {json_type(value)}")
+    try:
+        return parse_decimal(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{field} in the {source} must be a decimal integer (digits with an optional leading '-'), got {shown(value)}"
+        ) from None
