@@ -15,6 +15,7 @@ import subprocess
 import tarfile
 import time
 from pathlib import Path
+
 import gmpy2
 import pytest
 from containers import ContainerRie, docker, image_size, make, offline_make_args, wait_for_log
