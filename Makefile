@@ -190,11 +190,12 @@ local-invoke: sam docker-engine
 	@$(call ensure_image,$(DEBUG_IMAGE),lambda-debug)
 	$(SAM) local invoke $(FUNCTION) $(SAM_LOCAL_ARGS) --event $(EVENT)
 
-# sam build builds the Dockerfile's lambda target for $(ARCH); sam deploy
+# sam build builds the Dockerfile's lambda target for $(ARCH) with BuildKit
+# (docker buildx), which builds only the stages lambda needs; sam deploy
 # --guided asks for the stack name, region and ECR repository, then pushes
 # the image and creates the stack (see README: Deploy).
 deploy: sam
-	$(SAM) build --template template.yaml --parameter-overrides Architecture=$(ARCH)
+	$(SAM) build --use-buildkit --template template.yaml --parameter-overrides Architecture=$(ARCH)
 	$(SAM) deploy --guided --parameter-overrides Architecture=$(ARCH)
 
 # The README's main command: the test image on localhost:$(PORT), or the
