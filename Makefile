@@ -67,7 +67,7 @@ help:
 	@echo "ARCH=arm64 with lambda, testlambda, offline-bases: linux/arm64 images tagged ...-arm64"
 
 # The venv holds an installed (not editable) fastfib, rebuilt when sources change.
-$(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard fastfib/*.py fastfib/*.pyi)
+$(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard csrc/*.h) $(wildcard fastfib/*.py fastfib/*.pyi)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet ".[test,lint]"

@@ -26,12 +26,14 @@ else:  # gmpy2 built from source against the system libgmp
 core = Extension(
     "fastfib._core",
     ["csrc/_core.pyx"],
-    include_dirs=[GMPY2_DIR],
+    include_dirs=[GMPY2_DIR, "csrc"],
+    depends=["csrc/ff_pool.h", "csrc/ff_par.h"],
     libraries=libraries,
     library_dirs=library_dirs,
     runtime_library_dirs=runtime_library_dirs,
     define_macros=[("FASTFIB_GMPY2_VERSION", '"%s"' % gmpy2.__version__)],
-    extra_compile_args=["-O2"],
+    extra_compile_args=["-O2", "-pthread"],
+    extra_link_args=["-pthread"],
 )
 
 setup(

@@ -3,15 +3,34 @@
 
 Every value is computed with GMP's ``mpz_*`` functions and handed back as a
 fresh ``gmpy2.mpz`` made through gmpy2's C API.  The arithmetic runs with
-the GIL released once the numbers are large enough for that to pay.  The
-functions here take already-validated machine integers; argument rules live
-in the Python layer (``fastfib._args``).
+the GIL released once the numbers are large enough for that to pay.
+
+With get_threads() > 1, the two squarings of each doubling step and the
+halves of the last product run on two threads once the operands pass
+ff_par_mul_bits, and decimal output is split into up to get_threads()
+pieces once it passes ff_par_digits (csrc/ff_par.h, over the persistent
+worker pool of csrc/ff_pool.h).  With 1 thread the serial code runs.
+
+Every function here checks its own arguments, so no argument can make it
+return a wrong value or let GMP abort the process: a plain int in the
+always-safe range takes a fast path in C, anything else goes through the
+rules in ``fastfib._args`` (types, the limit on |n|, and a reservation of
+the memory free now), which raise TypeError, ValueError or OverflowError.
 """
 
 from gmpy2 cimport *
-from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from cpython.ref cimport PyObject, Py_DECREF
 from libc.string cimport strlen
+
+from contextlib import nullcontext
+
+from fastfib import _args
+
+cdef extern from "Python.h":
+    PyObject *PyBytes_FromStringAndSize(const char *, Py_ssize_t)
+    char *PyBytes_AS_STRING(PyObject *)
+    int _PyBytes_Resize(PyObject **, Py_ssize_t)
+    long PyLong_AsLongAndOverflow(object, int *) except? -1
 
 cdef extern from "gmp.h" nogil:
     ctypedef unsigned long mp_bitcnt_t
@@ -26,6 +45,8 @@ cdef extern from "gmp.h" nogil:
     void mpz_sub_ui(mpz_ptr, mpz_srcptr, unsigned long)
     void mpz_mul(mpz_ptr, mpz_srcptr, mpz_srcptr)
     void mpz_mul_2exp(mpz_ptr, mpz_srcptr, mp_bitcnt_t)
+    void mpz_mul_ui(mpz_ptr, mpz_srcptr, unsigned long)
+    void mpz_submul_ui(mpz_ptr, mpz_srcptr, unsigned long)
     void mpz_neg(mpz_ptr, mpz_srcptr)
     void mpz_mod(mpz_ptr, mpz_srcptr, mpz_srcptr)
     void mpz_tdiv_r(mpz_ptr, mpz_srcptr, mpz_srcptr)
@@ -35,6 +56,25 @@ cdef extern from "gmp.h" nogil:
     unsigned long mpz_get_ui(mpz_srcptr)
     char *mpz_get_str(char *, int, mpz_srcptr)
     int mp_bits_per_limb
+
+cdef extern from "ff_par.h" nogil:
+    int ff_threads                        # threads a call may use
+    unsigned long ff_par_mul_bits         # operand bits from which products run in parallel
+    unsigned long ff_par_digits           # digits from which decimal output runs in parallel
+    int FF_MAX_THREADS
+    void ff_mul(mpz_ptr, mpz_srcptr, mpz_srcptr)
+    void ff_mul2(mpz_ptr, mpz_srcptr, mpz_srcptr, mpz_ptr, mpz_srcptr, mpz_srcptr)
+    int ff_last_by_squares(mpz_srcptr)
+    int ff_last_squares
+    long ff_decimal_abs(char *, mpz_srcptr)
+    int ff_workers_started()
+    long ff_spin_ns
+    void ff_prestart(int)
+    void ff_set_serial_call(int)
+
+cdef extern from "gmp.h" nogil:
+    void mpz_fib_ui(mpz_ptr, unsigned long)
+    void mpz_lucnum_ui(mpz_ptr, unsigned long)
 
 cdef extern from *:
     """
@@ -54,6 +94,7 @@ cdef extern from *:
     unsigned long long FF_WORD_MOD_MAX    # largest m the word path of fib_mod takes
 
 import_gmpy2()
+import gmpy2
 
 #: gmpy2 version this extension was compiled and linked against.
 GMPY2_VERSION = FASTFIB_GMPY2_VERSION.decode("ascii")
@@ -64,6 +105,8 @@ ctypedef unsigned long long u64
 DEF TABLE_LIMIT = 93
 # Below this many result bits, releasing the GIL costs more than it frees.
 DEF NOGIL_BITS = 50000
+# Up to this n, GMP's mpz_fib_ui / mpz_lucnum_ui (no heap scratch) are faster.
+DEF SMALL_N = 100000
 cdef u64 FIB_TABLE[TABLE_LIMIT + 1]
 
 
@@ -140,8 +183,7 @@ cdef void _fib_pair(Scratch *s, unsigned long n) noexcept nogil:
     while pos > 0:
         pos -= 1
         bit = (n >> pos) & 1
-        mpz_mul(s.t1, s.a, s.a)
-        mpz_mul(s.t2, s.b, s.b)
+        ff_mul2(s.t1, s.a, s.a, s.t2, s.b, s.b)       # the two squarings, at once when large
         mpz_mul_2exp(s.a, s.t1, 2)
         mpz_sub(s.a, s.a, s.t2)
         if k & 1:
@@ -160,17 +202,31 @@ cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = F(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
-    if n <= TABLE_LIMIT:
-        _set_u64(out, FIB_TABLE[n])
+    if n <= SMALL_N:
+        mpz_fib_ui(out, n)                           # no scratch to allocate: cheaper at small n
         return
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
-    if n & 1:
+    if ff_last_by_squares(s.a):
+        # On threads: both squarings at once, then
+        # F[2k+1] = 4F[k]^2 - F[k-1]^2 + 2(-1)^k and F[2k] = 3F[k]^2 - 2F[k-1]^2 + 2(-1)^k.
+        ff_mul2(s.t1, s.a, s.a, s.t2, s.b, s.b)
+        if n & 1:
+            mpz_mul_2exp(out, s.t1, 2)
+            mpz_sub(out, out, s.t2)
+        else:
+            mpz_mul_ui(out, s.t1, 3)
+            mpz_submul_ui(out, s.t2, 2)
+        if k & 1:
+            mpz_sub_ui(out, out, 2)
+        else:
+            mpz_add_ui(out, out, 2)
+    elif n & 1:
         # F[2k+1] = (2F[k] + F[k-1]) (2F[k] - F[k-1]) + 2(-1)^k
         mpz_mul_2exp(s.t1, s.a, 1)
         mpz_add(s.t2, s.t1, s.b)
         mpz_sub(s.t1, s.t1, s.b)
-        mpz_mul(out, s.t1, s.t2)
+        ff_mul(out, s.t1, s.t2)
         if k & 1:
             mpz_sub_ui(out, out, 2)
         else:
@@ -179,7 +235,7 @@ cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
         # F[2k] = F[k] (F[k] + 2F[k-1])
         mpz_mul_2exp(s.t1, s.b, 1)
         mpz_add(s.t1, s.t1, s.a)
-        mpz_mul(out, s.a, s.t1)
+        ff_mul(out, s.a, s.t1)
     _scratch_clear(&s)
 
 
@@ -187,10 +243,8 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = L(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
-    if n + 1 <= TABLE_LIMIT:
-        # L(n) = F(n-1) + F(n+1), with F(-1) = 1
-        _set_u64(out, FIB_TABLE[n + 1])
-        mpz_add_ui(out, out, <unsigned long>(FIB_TABLE[n - 1] if n > 0 else 1))
+    if n <= SMALL_N:
+        mpz_lucnum_ui(out, n)
         return
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
@@ -201,14 +255,14 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
         mpz_mul_2exp(s.t2, s.a, 1)
         mpz_add(s.t2, s.t2, s.a)
         mpz_add(s.t2, s.t2, s.b)
-        mpz_mul(out, s.t1, s.t2)
+        ff_mul(out, s.t1, s.t2)
         if k & 1:
             mpz_add_ui(out, out, 1)
         else:
             mpz_sub_ui(out, out, 1)
     else:
         # L[2k] = L[k]^2 - 2(-1)^k
-        mpz_mul(out, s.t1, s.t1)
+        ff_mul(out, s.t1, s.t1)
         if k & 1:
             mpz_add_ui(out, out, 2)
         else:
@@ -218,11 +272,27 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
 
 ctypedef void (*unsigned_fn)(mpz_ptr, unsigned long) noexcept nogil
 
+# Plain ints with |n| up to this are computed without further checks.
+cdef long UNCHECKED = _args.UNCHECKED_INDEX
+
+
+cdef inline bint _fast_index(object n, long *out) except -1:
+    """True, with *out = n, if n is a plain int with |n| <= UNCHECKED."""
+    cdef int overflow = 0
+    cdef long k
+    if type(n) is int:
+        k = PyLong_AsLongAndOverflow(n, &overflow)
+        if not overflow and -UNCHECKED <= k <= UNCHECKED:
+            out[0] = k
+            return True
+    return False
+
 
 cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
     """compute(|n|) into a fresh mpz, negated for n < 0 when |n|'s parity says so.
 
     F(-m) = (-1)^(m+1) F(m) negates even m; L(-m) = (-1)^m L(m) negates odd m.
+    The caller has checked |n| against _args.MAX_INDEX, so -n cannot overflow.
     """
     cdef mpz res = GMPy_MPZ_New(NULL)
     cdef mpz_ptr out = MPZ(res)
@@ -237,18 +307,82 @@ cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
     return res
 
 
-def fib(long n):
-    """F(n) as a fresh gmpy2.mpz, for any n that fits a C long."""
-    return _of_signed(_fib, n, False)
+cdef object _hold(object reserve, object arg, int serial_copies):
+    """Enter the memory reservation ``reserve(arg, copies=...)`` for one large call, and return it.
+
+    With threads, the pool's workers are started first (so that their
+    stacks and malloc arenas count in the address space measured), and the
+    call reserves THREAD_EXTRA_COPIES more result-sized blocks.  If those do
+    not fit but the serial call's do, this call runs serially (a flag local
+    to this thread) instead of being refused: so any n up to MAX_INDEX that
+    fits serially is still computed.  Raises OverflowError if nothing fits.
+    Pair with _release().
+    """
+    cdef object held = reserve(arg, copies=serial_copies)
+    if isinstance(held, nullcontext):                # small: nothing to check, no workers to start
+        return held
+    if ff_threads > 1:
+        with nogil:
+            ff_prestart(ff_threads)
+        held = reserve(arg, copies=serial_copies + _THREAD_EXTRA)
+        try:
+            held.__enter__()
+            return held
+        except OverflowError:
+            pass
+    held = reserve(arg, copies=serial_copies)
+    held.__enter__()
+    if ff_threads > 1:
+        ff_set_serial_call(1)
+    return held
 
 
-def lucas(long n):
-    """L(n) as a fresh gmpy2.mpz, for any n that fits a C long."""
-    return _of_signed(_lucas, n, True)
+cdef void _release(object held) except *:
+    ff_set_serial_call(0)
+    held.__exit__(None, None, None)
 
 
-def fib_pair(unsigned long n):
-    """(F(n), F(n+1)) for n >= 0, as two fresh gmpy2.mpz."""
+cdef int _WORKING = _args.WORKING_COPIES
+cdef int _DECIMAL = _args.DECIMAL_COPIES
+cdef int _THREAD_EXTRA = _args.THREAD_EXTRA_COPIES
+
+
+cdef mpz _signed_checked(unsigned_fn compute, object n, bint negate_odd):
+    """_of_signed for any object n: the rules of _args, and its memory held for the call."""
+    cdef long k
+    if _fast_index(n, &k):
+        return _of_signed(compute, k, negate_odd)
+    k = _args.as_index(n, "n")
+    held = _hold(_args.reserve_index, k, _WORKING)
+    try:
+        return _of_signed(compute, k, negate_odd)
+    finally:
+        _release(held)
+
+
+def fib(n):
+    """Return the n-th Fibonacci number F(n) as a new ``gmpy2.mpz``.
+
+    Defined for every integer n, with F(0) = 0, F(1) = 1 and
+    F(-n) = (-1)**(n+1) * F(n).
+
+    Raises TypeError if n is not an integer (bool, float, str and None are
+    refused) and OverflowError, at once, if F(n) could not fit in memory.
+    """
+    return _signed_checked(_fib, n, False)
+
+
+def lucas(n):
+    """Return the n-th Lucas number L(n) as a new ``gmpy2.mpz``.
+
+    Defined for every integer n, with L(0) = 2, L(1) = 1 and
+    L(-n) = (-1)**n * L(n).  Raises like :func:`fib`.
+    """
+    return _signed_checked(_lucas, n, True)
+
+
+cdef tuple _pair(unsigned long n):
+    """(F(n), F(n+1)) for 0 <= n <= MAX_INDEX, as two fresh gmpy2.mpz."""
     cdef mpz lo = GMPy_MPZ_New(NULL)
     cdef mpz hi = GMPy_MPZ_New(NULL)
     cdef mpz_ptr lo_z = MPZ(lo)
@@ -265,6 +399,59 @@ def fib_pair(unsigned long n):
         mpz_swap(lo_z, s.b)
         _scratch_clear(&s)
     return lo, hi
+
+
+def fib_pair(n):
+    """Return ``(F(n), F(n+1))`` as two new ``gmpy2.mpz``, for every integer n.
+
+    Costs about as much as one call of :func:`fib`.  Raises like :func:`fib`.
+    """
+    cdef long k
+    if not _fast_index(n, &k):
+        k = _args.as_index(n, "n")
+        held = _hold(_args.reserve_index, k, _WORKING)
+        try:
+            return _signed_pair(k)
+        finally:
+            _release(held)
+    return _signed_pair(k)
+
+
+cdef tuple _signed_pair(long n):
+    cdef unsigned long k
+    cdef mpz lo, hi
+    if n >= 0:
+        return _pair(<unsigned long>n)
+    # With k = -n-1 >= 0: F(n) = (-1)**k F(k+1) and F(n+1) = (-1)**(k+1) F(k).
+    k = <unsigned long>(-(n + 1))
+    lo, hi = _pair(k)                                # F(k), F(k+1): fresh, so negated in place
+    if k & 1:
+        mpz_neg(MPZ(hi), MPZ(hi))
+        return hi, lo
+    mpz_neg(MPZ(lo), MPZ(lo))
+    return hi, lo
+
+
+def fib_digits(n):
+    """Return the decimal digits of F(n) as ASCII bytes, ``b"-"``-prefixed if negative.
+
+    The digits come from GMP, so there is no 4300-digit limit and no
+    quadratic conversion; with threads, up to get_threads() pieces are
+    converted at once.  Raises like :func:`fib`.  One memory reservation
+    covers both the number and its digits.
+    """
+    cdef long k
+    cdef mpz value
+    if _fast_index(n, &k):
+        value = _of_signed(_fib, k, False)
+        return _decimal(MPZ(value))
+    k = _args.as_index(n, "n")
+    held = _hold(_args.reserve_index, k, _WORKING)
+    try:
+        value = _of_signed(_fib, k, False)
+        return _decimal(MPZ(value))
+    finally:
+        _release(held)
 
 
 # --- F(n) mod m -----------------------------------------------------------
@@ -342,12 +529,22 @@ cdef void _fib_mod_mpz(mpz_ptr out, mpz_srcptr nz, mpz_srcptr m) noexcept nogil:
     mpz_clear(s2)
 
 
-def fib_mod(mpz n_abs, bint negative, mpz m):
-    """F(n) mod m as a fresh gmpy2.mpz in [0, m).
+def fib_mod(n, m):
+    """Return F(n) mod m as a new ``gmpy2.mpz`` in ``[0, m)``.
 
-    ``n_abs`` = |n| and ``m`` >= 1 are gmpy2.mpz values that are only read,
-    never written.
+    n may be any integer, however large (10**1000 takes microseconds):
+    the doubling runs modulo m.  m must be >= 1.  n and m are only read.
+
+    Raises TypeError if n or m is not an integer, ValueError if m < 1.
     """
+    n = _args.as_int(n, "n")
+    m = _args.as_modulus(m, "m")
+    with _args.reserve_modulus(m, "m"):
+        return _fib_mod(gmpy2.mpz(-n if n < 0 else n), n < 0, gmpy2.mpz(m))
+
+
+cdef mpz _fib_mod(mpz n_abs, bint negative, mpz m):
+    """F(n) mod m for n_abs = |n| >= 0 and m >= 1 (checked by the caller)."""
     cdef mpz res = GMPy_MPZ_New(NULL)
     cdef mpz_ptr out = MPZ(res)
     cdef mpz_srcptr nz = MPZ(n_abs)
@@ -367,21 +564,90 @@ def fib_mod(mpz n_abs, bint negative, mpz m):
 
 # --- decimal output -------------------------------------------------------
 
-def decimal(mpz x):
+def decimal(mpz x not None):
     """The decimal digits of x as ASCII bytes, with a leading '-' if negative.
 
-    Uses GMP's mpz_get_str (subquadratic, no digit limit), without the GIL.
+    Uses GMP's mpz_get_str (subquadratic, no digit limit), without the GIL,
+    writing straight into the bytes object.  A large x first reserves the
+    conversion's memory: OverflowError if it is not free now.
     """
-    cdef mpz_srcptr z = MPZ(x)
-    cdef size_t cap = mpz_sizeinbase(z, 10) + 2
-    cdef char *buf = <char *>PyMem_Malloc(cap)
-    cdef size_t length
-    if buf == NULL:
-        raise MemoryError("no memory for the decimal digits")
+    held = _hold(_args.reserve_digits, mpz_sizeinbase(MPZ(x), 2), _DECIMAL)
     try:
+        return _decimal(MPZ(x))
+    finally:
+        _release(held)
+
+
+cdef bytes _decimal(mpz_srcptr z):
+    cdef Py_ssize_t cap = <Py_ssize_t>mpz_sizeinbase(z, 10) + 2
+    cdef Py_ssize_t length
+    cdef long written
+    cdef PyObject *out = PyBytes_FromStringAndSize(NULL, cap)
+    cdef char *buf
+    cdef int sign
+    if out == NULL:
+        raise MemoryError("no memory for the decimal digits")
+    buf = PyBytes_AS_STRING(out)
+    if ff_threads > 1 and <unsigned long>cap >= ff_par_digits:    # ff_decimal_abs may still go serial
+        sign = 1 if mpz_sgn(z) < 0 else 0
+        buf[0] = b'-'
+        with nogil:
+            written = ff_decimal_abs(buf + sign, z)  # up to ff_threads pieces at once
+            if written < 0:                          # out of memory for the pieces: serial
+                mpz_get_str(buf, 10, z)
+                length = <Py_ssize_t>strlen(buf)
+            else:
+                length = sign + written
+    elif cap > 100000:
         with nogil:
             mpz_get_str(buf, 10, z)
-            length = strlen(buf)
-        return PyBytes_FromStringAndSize(buf, length)
-    finally:
-        PyMem_Free(buf)
+            length = <Py_ssize_t>strlen(buf)
+    else:
+        mpz_get_str(buf, 10, z)
+        length = <Py_ssize_t>strlen(buf)
+    if _PyBytes_Resize(&out, length) < 0:            # frees out on failure
+        raise MemoryError("no memory for the decimal digits")
+    result = <bytes>out                              # takes a new reference
+    Py_DECREF(result)                                # drop the one from PyBytes_FromStringAndSize
+    return result
+
+
+# --- threads ----------------------------------------------------------------
+
+#: Most threads one call may use.
+MAX_THREADS = FF_MAX_THREADS
+
+
+def set_threads(int k):
+    """Let each call use up to k threads (1 = the serial code); k is checked by fastfib.set_threads."""
+    global ff_threads
+    if not 1 <= k <= FF_MAX_THREADS:
+        raise ValueError(f"threads must be between 1 and {FF_MAX_THREADS}, got {k}")
+    ff_threads = k
+
+
+def get_threads():
+    """Threads each call may use."""
+    return ff_threads
+
+
+def _set_thresholds(mul_bits=None, digits=None, spin_ns=None, last_squares=None):
+    """Private test and benchmark knob: operand bits and digits from which the parallel
+    paths run, how long threads spin before sleeping, and whether fib's last step on
+    threads is two squarings (else a product split in halves); returns the old values."""
+    global ff_par_mul_bits, ff_par_digits, ff_spin_ns, ff_last_squares
+    old = (ff_par_mul_bits, ff_par_digits, ff_spin_ns, ff_last_squares)
+    if mul_bits is not None:
+        ff_par_mul_bits = max(1, mul_bits)
+    if digits is not None:
+        ff_par_digits = max(1, digits)
+    if spin_ns is not None:
+        ff_spin_ns = max(0, spin_ns)
+    if last_squares is not None:
+        ff_last_squares = bool(last_squares)
+    return old
+
+
+def _workers_started():
+    """Private: worker threads running in this process (0 until a parallel call, and after fork)."""
+    return ff_workers_started()

@@ -7,13 +7,19 @@ mpz(354224848179261915075)
 mpz(5)
 >>> fib_digits(-8)
 b'-21'
+
+Each call may use several threads: ``FASTFIB_THREADS`` at import, or
+:func:`set_threads`; by default the CPUs this process may use.
 """
 
 from fastfib._loader import check_core as _check_core
 
 _check_core()
 
-from fastfib._api import fib, fib_digits, fib_mod, fib_pair, lucas  # noqa: E402
+from fastfib._api import fib, fib_digits, fib_mod, fib_pair, get_threads, lucas, set_threads  # noqa: E402
+from fastfib._api import threads_from_env as _threads_from_env  # noqa: E402
 from fastfib._version import __version__  # noqa: E402
 
-__all__ = ["fib", "fib_pair", "lucas", "fib_mod", "fib_digits", "__version__"]
+set_threads(_threads_from_env())
+
+__all__ = ["fib", "fib_pair", "lucas", "fib_mod", "fib_digits", "set_threads", "get_threads", "__version__"]

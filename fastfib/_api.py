@@ -1,71 +1,113 @@
-"""The public functions: argument rules here, arithmetic in ``fastfib._core``."""
+"""The public functions (compiled: ``fastfib._core``) and the number of threads they use.
+
+Argument rules (``fastfib._args``), shared by every function and applied
+inside the compiled core:
+
+- n and m must be integers: int, or anything whose ``__index__`` returns an
+  int.  bool, float, str, None, and an ``__index__`` returning anything but
+  an int raise TypeError naming the argument.
+- An n whose F(n) could not fit in this process's memory limit raises
+  OverflowError at once.  Above |n| = 2**22, a call also reserves its
+  estimated peak memory (more with threads), under a lock, against the
+  memory free at that moment (MemAvailable, the cgroup's headroom and
+  RLIMIT_AS minus the address space in use, less what concurrent calls
+  hold) and returns it when done; if it is not free, OverflowError.  So GMP
+  never runs out of memory and aborts the process, even with several
+  threads calling at once.
+
+Threads: each call may use up to :func:`get_threads` threads: the two
+squarings of a doubling step (and the halves of the last product) on two
+threads once the operands pass about 131,000 bits, and the decimal output
+split by powers of 10 into up to that many pieces once it passes 100,000
+digits.  The workers are a persistent pool of C threads, started at the
+first call that needs them, that run without the GIL.  One call at a time
+uses the pool; a call made while another holds it, or in a process where
+no thread can start, runs the serial code.  1 is the serial code itself.
+"""
 
 from __future__ import annotations
 
-import gmpy2
+import math
+import os
 
 from fastfib import _core
-from fastfib._args import UNCHECKED_INDEX, as_index, as_int, as_modulus
+from fastfib._args import as_int
+
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
+    from typing import Mapping
+
+fib = _core.fib
+fib_pair = _core.fib_pair
+lucas = _core.lucas
+fib_mod = _core.fib_mod
+fib_digits = _core.fib_digits
+
+#: The environment variable read at import for the number of threads.
+THREADS_ENV_VAR = "FASTFIB_THREADS"
 
 
-def fib(n: int) -> gmpy2.mpz:
-    """Return the n-th Fibonacci number F(n) as a new ``gmpy2.mpz``.
+def _cgroup_cpu_limit() -> int | None:
+    """CPUs allowed by the cgroup quota, rounded up; None without one.
 
-    Defined for every integer n, with F(0) = 0, F(1) = 1 and
-    F(-n) = (-1)**(n+1) * F(n).
-
-    Raises TypeError if n is not an integer (bool, float, str and None are
-    refused) and OverflowError, at once, if F(n) could not fit in memory.
+    cgroup v2: cpu.max holds "quota period" ("max" for none); v1:
+    cpu.cfs_quota_us (-1 for none) and cpu.cfs_period_us.
     """
-    if type(n) is not int or not -UNCHECKED_INDEX <= n <= UNCHECKED_INDEX:  # fast path for plain ints
-        n = as_index(n)
-    return _core.fib(n)
+    quota = period = ""
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()[:2]
+    except (OSError, ValueError):
+        try:
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as f:
+                quota = f.read().strip()
+            with open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as f:
+                period = f.read().strip()
+        except OSError:
+            return None
+    if not (quota.isdigit() and period.isdigit()) or int(period) == 0 or int(quota) == 0:
+        return None  # "max", -1, or unreadable: no quota
+    return max(1, math.ceil(int(quota) / int(period)))
 
 
-def fib_pair(n: int) -> tuple[gmpy2.mpz, gmpy2.mpz]:
-    """Return ``(F(n), F(n+1))`` as two new ``gmpy2.mpz``, for every integer n.
+def available_cpus() -> int:
+    """CPUs this process may use: its affinity mask, capped by any cgroup CPU quota."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    quota = _cgroup_cpu_limit()
+    return max(1, min(cpus, quota) if quota else cpus)
 
-    Costs about as much as one call of :func:`fib`.  Raises like :func:`fib`.
+
+def set_threads(k: int) -> None:
+    """Let each call use up to k threads, 1 <= k <= 64; 1 runs the serial code.
+
+    Raises TypeError if k is not an integer, ValueError if it is out of range.
     """
-    n = as_index(n)
-    if n >= 0:
-        return _core.fib_pair(n)
-    # With k = -n-1 >= 0: F(n) = (-1)**k F(k+1) and F(n+1) = (-1)**(k+1) F(k).
-    k = -n - 1
-    f_k, f_k1 = _core.fib_pair(k)
-    if k & 1:
-        return -f_k1, f_k
-    return f_k1, -f_k
+    k = as_int(k, "threads")
+    if not 1 <= k <= _core.MAX_THREADS:
+        raise ValueError(f"threads must be between 1 and {_core.MAX_THREADS}, got {k}")
+    _core.set_threads(k)
 
 
-def lucas(n: int) -> gmpy2.mpz:
-    """Return the n-th Lucas number L(n) as a new ``gmpy2.mpz``.
+def get_threads() -> int:
+    """The number of threads each call may use."""
+    return int(_core.get_threads())
 
-    Defined for every integer n, with L(0) = 2, L(1) = 1 and
-    L(-n) = (-1)**n * L(n).  Raises like :func:`fib`.
+
+def threads_from_env(environ: Mapping[str, str] = os.environ) -> int:
+    """``FASTFIB_THREADS`` if set (a decimal integer from 1 to 64), else :func:`available_cpus`, at most 64.
+
+    Raises RuntimeError naming the variable and the rule for any other value.
     """
-    if type(n) is not int or not -UNCHECKED_INDEX <= n <= UNCHECKED_INDEX:
-        n = as_index(n)
-    return _core.lucas(n)
-
-
-def fib_mod(n: int, m: int) -> gmpy2.mpz:
-    """Return F(n) mod m as a new ``gmpy2.mpz`` in ``[0, m)``.
-
-    n may be any integer, however large (10**1000 takes microseconds):
-    the doubling runs modulo m, in the compiled core.  m must be >= 1.
-
-    Raises TypeError if n or m is not an integer, ValueError if m < 1.
-    """
-    n = as_int(n, "n")
-    m = as_modulus(m, "m")
-    return _core.fib_mod(gmpy2.mpz(abs(n)), n < 0, gmpy2.mpz(m))
-
-
-def fib_digits(n: int) -> bytes:
-    """Return the decimal digits of F(n) as ASCII bytes, ``b"-"``-prefixed if negative.
-
-    The digits come from GMP, so there is no 4300-digit limit and no
-    quadratic conversion.  Raises like :func:`fib`.
-    """
-    return _core.decimal(fib(n))
+    raw = environ.get(THREADS_ENV_VAR)
+    if raw is None:
+        return min(available_cpus(), _core.MAX_THREADS)
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= _core.MAX_THREADS):
+        shown = raw if len(raw) <= 40 else raw[:40] + "..."
+        raise RuntimeError(
+            f"{THREADS_ENV_VAR} must be an integer from 1 to {_core.MAX_THREADS} (1 = serial); got {shown!r}"
+        )
+    return int(text)

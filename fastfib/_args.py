@@ -1,10 +1,22 @@
-"""Argument rules shared by the public API: integers only, sizes bounded."""
+"""Argument rules shared by the public API: integers only, sizes bounded.
+
+Memory: a call refuses (OverflowError) an n whose F(n) could not fit in this
+process's memory limit (MAX_INDEX, fixed at import), and a large call also
+reserves its estimated peak against the memory free at that moment
+(:func:`reserve_index`), so that neither one call nor several at once can
+make GMP abort the process.
+"""
 
 from __future__ import annotations
 
-import operator
 import os
 import re
+import threading
+from contextlib import contextmanager, nullcontext
+
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
+    from typing import Callable, ContextManager, Iterator
 
 # log2 of the golden ratio: F(n) and L(n) have about n * LOG2_PHI bits.
 LOG2_PHI = 0.6942419136306174
@@ -15,7 +27,13 @@ _GMP_MAX_BITS = (2**31 - 1) * 64
 
 # Peak memory is about 5.6x the result's size for fib() and 8.2x for
 # fib_digits() (measured at n = 10**8); 12 leaves a margin.
-_WORKING_COPIES = 12
+WORKING_COPIES = 12
+# Peak memory of decimal(x) over x's size: the digits take 2.4x, GMP's
+# conversion a few more.
+DECIMAL_COPIES = 8
+# With threads, a call holds more at once: the halves of a split product,
+# two squarings' scratch, and the pieces of the decimal output in flight.
+THREAD_EXTRA_COPIES = 4
 # What the interpreter and the libraries take before any number is made.
 _BASELINE_BYTES = 64 << 20
 # Above this n, free memory is also checked at each call (a few µs against
@@ -55,12 +73,31 @@ def _memory_limit_bytes() -> int:
 
 
 def _index_for_bytes(nbytes: int) -> int:
-    bits = min(_GMP_MAX_BITS, max(0, nbytes - _BASELINE_BYTES) * 8 // _WORKING_COPIES)
+    bits = min(_GMP_MAX_BITS, max(0, nbytes - _BASELINE_BYTES) * 8 // WORKING_COPIES)
     return int(bits / LOG2_PHI)
 
 
+def _address_space_headroom() -> int | None:
+    """RLIMIT_AS minus the address space this process maps now (VmSize); None without a limit."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft < 0 or soft == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError, IndexError):
+        return None
+    return max(0, soft - mapped)
+
+
 def available_bytes() -> int | None:
-    """Memory that can be had now: MemAvailable, and the cgroup's headroom; None if unknown."""
+    """Memory that can be had now, None if unknown.
+
+    The least of MemAvailable, the cgroup's headroom (memory.max minus
+    memory.current) and the address-space headroom (RLIMIT_AS minus VmSize).
+    """
     found = []
     try:
         with open("/proc/meminfo") as f:
@@ -74,6 +111,9 @@ def available_bytes() -> int | None:
     used = _read_int("/sys/fs/cgroup/memory.current")
     if limit is not None and used is not None:
         found.append(max(0, limit - used))
+    headroom = _address_space_headroom()
+    if headroom is not None:
+        found.append(headroom)
     return min(found) if found else None
 
 
@@ -86,38 +126,126 @@ MAX_INDEX = _index_for_bytes(MEMORY_LIMIT_BYTES)
 #: Plain ints with |n| up to this need no further check (the API's fast path).
 UNCHECKED_INDEX = min(MAX_INDEX, _CHECK_FREE_ABOVE)
 
+# Memory promised to calls in progress.  A call above the per-call threshold
+# reserves its estimated peak under this lock, against what is free at that
+# moment minus what the others hold, and returns it when it ends: so
+# concurrent calls cannot together overcommit.  A call already running has
+# its memory counted twice (mapped, and still reserved), which errs on the
+# side of refusing.
+_reserve_lock = threading.Lock()
+_reserved_bytes = 0
+
+
+def _index_bytes(n: int, copies: int) -> int:
+    """Estimated peak bytes of a computation whose result is F(n)-sized."""
+    return _BASELINE_BYTES // 4 + int(abs(n) * LOG2_PHI / 8) * copies
+
+
+@contextmanager
+def reserve_bytes(need: int, refusal: Callable[[int], str]) -> Iterator[None]:
+    """Hold ``need`` bytes of the free memory for the ``with`` block, or raise OverflowError.
+
+    ``refusal(free)`` gives the error message, from the bytes free now to
+    this call; it must not show the machine's memory size.  Does nothing if
+    the free memory cannot be read.
+    """
+    global _reserved_bytes
+    with _reserve_lock:
+        free = available_bytes()
+        if free is not None:
+            free = max(0, free - _reserved_bytes)
+            if need > free:
+                raise OverflowError(refusal(free))
+        _reserved_bytes += need
+    try:
+        yield
+    finally:
+        with _reserve_lock:
+            _reserved_bytes -= need
+
+
+def reserve_index(n: int, name: str = "n", copies: int = WORKING_COPIES) -> ContextManager[None]:
+    """Reserve the memory to compute F(n) (``copies`` result-sized blocks) for the ``with`` block.
+
+    Below |n| = 2**22 (under 5 MB of work) nothing is checked or held.
+    Raises OverflowError naming n and the largest |n| the free memory allows now.
+    """
+    if abs(n) <= _CHECK_FREE_ABOVE:
+        return nullcontext()
+
+    def refusal(free: int) -> str:
+        allowed = max(0, int((free - _BASELINE_BYTES // 4) * 8 // copies / LOG2_PHI))
+        return (
+            f"{name}={describe(n)} is too large for the memory free now: "
+            f"|{name}| must be at most {allowed} at present (and at most {MAX_INDEX} at any time)"
+        )
+
+    return reserve_bytes(_index_bytes(n, copies), refusal)
+
+
+def reserve_digits(bits: int, copies: int = DECIMAL_COPIES) -> ContextManager[None]:
+    """Reserve the memory to write a ``bits``-bit integer in decimal (``copies`` times its size), for the ``with`` block.
+
+    Nothing is checked below the size of F(2**22).  Raises OverflowError.
+    """
+    if bits <= _CHECK_FREE_ABOVE * LOG2_PHI:
+        return nullcontext()
+    return reserve_bytes(
+        _BASELINE_BYTES // 4 + bits // 8 * copies,
+        lambda free: f"a {bits}-bit integer is too large to write in decimal with the memory free now",
+    )
+
+
+def reserve_modulus(m: int, name: str = "m") -> ContextManager[None]:
+    """Reserve the memory for F(n) mod m (products of two residues) for the ``with`` block.
+
+    Nothing is checked below 2**22-bit moduli.  Raises OverflowError naming m.
+    """
+    bits = m.bit_length()
+    if bits <= _CHECK_FREE_ABOVE:
+        return nullcontext()
+    return reserve_bytes(
+        _BASELINE_BYTES // 4 + bits // 8 * WORKING_COPIES,
+        lambda free: f"{name}={describe(m)} is too large for the memory free now: "
+        f"{name} must have at most {max(0, (free - _BASELINE_BYTES // 4) * 8 // WORKING_COPIES)} bits at present",
+    )
+
 
 def as_int(value: object, name: str) -> int:
     """Return ``value`` as a Python int, or raise TypeError naming ``name``.
 
-    Anything with ``__index__`` is accepted (int, gmpy2.mpz, numpy integers);
-    bool is refused even though it is an int subclass, and so are float, str
-    and None.
+    Anything with ``__index__`` is accepted (int, gmpy2.mpz, numpy integers)
+    if that returns an int; bool is refused even though it is an int
+    subclass, and so are float, str, None and an ``__index__`` that returns
+    a bool or any other non-int.
     """
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an integer, not bool")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+    method = getattr(type(value), "__index__", None)
+    if method is None:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}")
+    result = method(value)
+    if type(result) is not int:  # bool, an int subclass, or anything else: refused, not coerced
+        raise TypeError(
+            f"{name} must be an integer: {type(value).__name__}.__index__ returned {type(result).__name__}, not int"
+        )
+    return result
 
 
 def as_index(value: object, name: str = "n") -> int:
-    """Like :func:`as_int`, and raise OverflowError if F(value) cannot fit in memory."""
+    """Like :func:`as_int`, and raise OverflowError if F(value) cannot fit in this process's memory limit.
+
+    The message names the value and the limit on |n|, never the memory size.
+    The memory free at the moment is checked by :func:`reserve_index`.
+    """
     n = as_int(value, name)
     if abs(n) > MAX_INDEX:
         raise OverflowError(
             f"{name}={describe(n)} is too large: the result alone would take about "
-            f"{_size(abs(n))}; |{name}| must be at most {MAX_INDEX} with {MEMORY_LIMIT_BYTES >> 20} MiB of memory"
+            f"{_size(abs(n))}; |{name}| must be at most {MAX_INDEX} in this process's memory limit"
         )
-    if abs(n) > _CHECK_FREE_ABOVE:
-        free = available_bytes()
-        need = _BASELINE_BYTES // 4 + int(abs(n) * LOG2_PHI / 8) * _WORKING_COPIES
-        if free is not None and need > free:
-            raise OverflowError(
-                f"{name}={describe(n)} is too large for the memory free now: computing it needs "
-                f"about {need >> 20} MiB and {free >> 20} MiB is available"
-            )
     return n
 
 
@@ -158,9 +286,9 @@ def _size(n: int) -> str:
     nbytes = n * 6_942_419 // 80_000_000  # integer maths: n may exceed float range
     if nbytes.bit_length() > 60:
         return f"2**{nbytes.bit_length() - 1} bytes"
-    size = float(nbytes)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+    size, unit = float(nbytes), "bytes"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
         if size < 1024:
             break
-        size /= 1024
+        size, unit = size / 1024, bigger
     return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"

@@ -1,9 +1,12 @@
-"""Benchmark: ``python -m fastfib.bench`` prints one table of side-by-side ratios.
+"""Benchmark: ``python -m fastfib.bench`` prints two tables of side-by-side ratios.
 
-Each row times fastfib.fib, gmpy2.fib (GMP's mpz_fib_ui) and a pure-Python
-fast doubling for one n, then F(n) in decimal three ways, each from n:
-fastfib.fib_digits, gmpy2.digits(gmpy2.fib(n)) and CPython's str(int).
-Every timing is the best of several repeats, measured in this one run.
+The first times fastfib.fib on 1 thread and on N threads beside gmpy2.fib
+(GMP's mpz_fib_ui), and a pure-Python fast doubling; the second times F(n) in
+decimal from n: fastfib.fib_digits on 1 and N threads beside
+gmpy2.digits(gmpy2.fib(n)), and CPython's str(int).  Rows run from 10^3 to
+3·10^7.  Every timing is the best of several rounds, and the contenders of a
+row are measured in alternating rounds of this one run, so the ratios
+compare like with like.
 """
 
 from __future__ import annotations
@@ -11,34 +14,65 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Callable
+from functools import partial
+from typing import Callable, Tuple, Union
 
 import gmpy2
 
 import fastfib
 from fastfib.reference import fib_fast_doubling
 
+#: Rows: n = 10^3 .. 3·10^7.
+DEFAULT_ROWS = [10**3, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7]
 
-def best_time(func: Callable[[], object], budget: float = 0.3, repeats: int = 5) -> float:
-    """Best seconds per call of ``func`` over ``repeats`` rounds of about ``budget / repeats`` each."""
-    start = time.perf_counter()
-    func()
-    once = max(time.perf_counter() - start, 1e-9)
-    number = max(1, int(budget / repeats / once))
-    best = float("inf")
-    for _ in range(repeats):
+#: Above this n the pure-Python and str(int) columns are skipped (seconds to minutes each).
+SLOW_COLUMNS_MAX_N = 10**6
+
+
+#: A function, or (threads, function): the function run with fastfib.set_threads(threads).
+Contender = Union[Callable[[], object], Tuple[int, Callable[[], object]]]
+
+
+def best_times(funcs: list[Contender], budget: float = 0.3, repeats: int = 7) -> list[float]:
+    """Best seconds per call of each of ``funcs``, over ``repeats`` alternating rounds.
+
+    A contender ``(k, func)`` runs with fastfib.set_threads(k), set before
+    each of its rounds (not inside the timed loop).  Each round gives each
+    function about ``budget / repeats`` seconds.  Alternating means a burst
+    of load from elsewhere on the machine slows every contender alike, so
+    the ratios between them stay fair.
+    """
+    plain = [(None, f) if callable(f) else f for f in funcs]
+    numbers = []
+    for threads, func in plain:
+        if threads is not None:
+            fastfib.set_threads(threads)
         start = time.perf_counter()
-        for _ in range(number):
-            func()
-        best = min(best, (time.perf_counter() - start) / number)
+        func()
+        once = max(time.perf_counter() - start, 1e-9)
+        numbers.append(max(1, int(budget / repeats / once)))
+    best = [float("inf")] * len(funcs)
+    for _ in range(repeats):
+        for i, ((threads, func), number) in enumerate(zip(plain, numbers)):
+            if threads is not None:
+                fastfib.set_threads(threads)
+            start = time.perf_counter()
+            for _ in range(number):
+                func()
+            best[i] = min(best[i], (time.perf_counter() - start) / number)
     return best
+
+
+def best_time(func: Callable[[], object], budget: float = 0.3, repeats: int = 7) -> float:
+    """Best seconds per call of ``func`` (see :func:`best_times`)."""
+    return best_times([func], budget, repeats)[0]
 
 
 def _str_of_fib(n: int) -> Callable[[], object]:
     """F(n) in decimal the plain-Python way: fastfib.fib, int(), then str()."""
     set_limit = getattr(sys, "set_int_max_str_digits", None)
 
-    def run() -> object:
+    def convert() -> object:
         if set_limit is None:
             return str(int(fastfib.fib(n)))
         previous = sys.get_int_max_str_digits()
@@ -48,7 +82,7 @@ def _str_of_fib(n: int) -> Callable[[], object]:
         finally:
             set_limit(previous)
 
-    return run
+    return convert
 
 
 def _fmt(seconds: float) -> str:
@@ -58,46 +92,88 @@ def _fmt(seconds: float) -> str:
     return f"{seconds / 1e-9:.3g} ns"
 
 
-def run(exponents: list[int], budget: float) -> str:
-    """Measure and return the table as Markdown."""
-    rows = [
-        "| n | fastfib.fib | gmpy2.fib | fastfib / gmpy2 | pure Python | Python / fastfib "
-        "| fib_digits(n) | gmpy2.digits(gmpy2.fib(n)) / fib_digits | str(int(fib(n))) / fib_digits |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for e in exponents:
-        n = 10**e
-        t_ff = best_time(lambda: fastfib.fib(n), budget)
-        t_gmp = best_time(lambda: gmpy2.fib(n), budget)
-        t_py = best_time(lambda: fib_fast_doubling(n), budget, repeats=3 if e >= 6 else 5)
-        t_dig = best_time(lambda: fastfib.fib_digits(n), budget)
-        t_gdig = best_time(lambda: gmpy2.digits(gmpy2.fib(n)), budget)
-        t_str = best_time(_str_of_fib(n), budget, repeats=1 if e >= 7 else 3)
-        rows.append(
-            f"| 10^{e} | {_fmt(t_ff)} | {_fmt(t_gmp)} | {t_ff / t_gmp:.2f}× | {_fmt(t_py)} | {t_py / t_ff:.1f}× "
-            f"| {_fmt(t_dig)} | {t_gdig / t_dig:.2f}× | {t_str / t_dig:.1f}× |"
-        )
-    t_mod = best_time(lambda: fastfib.fib_mod(10**18, 10**9 + 7), budget)
-    big = 10**1000
-    t_mod_big = best_time(lambda: fastfib.fib_mod(big, 10**9 + 7), budget)
-    t_mod_wide = best_time(lambda: fastfib.fib_mod(big, 2**200 + 235), budget)
-    rows += [
+def _row_label(n: int) -> str:
+    e = len(str(n)) - 1
+    lead = n // 10**e
+    return f"10^{e}" if lead == 1 else f"{lead}·10^{e}"
+
+
+def run(rows: list[int], budget: float, threads: int) -> str:
+    """Measure and return the tables as Markdown: 1 thread and ``threads`` threads beside gmpy2."""
+    numbers = [
+        "F(n) as a number (ratio: time / gmpy2.fib's time; below 1 is faster):",
         "",
-        f"fib_mod(10**18, 10**9+7): {_fmt(t_mod)} per call",
-        f"fib_mod(10**1000, 10**9+7): {_fmt(t_mod_big)} per call",
-        f"fib_mod(10**1000, 2**200+235): {_fmt(t_mod_wide)} per call",
+        "| n | gmpy2.fib | fastfib.fib, 1 thread | ratio | fastfib.fib, N threads | ratio | pure Python / fastfib |",
+        "|---|---|---|---|---|---|---|",
     ]
-    return "\n".join(rows)
+    digits = [
+        "",
+        "F(n) in decimal, from n (ratio: time / gmpy2.digits(gmpy2.fib(n))'s time):",
+        "",
+        "| n | gmpy2.digits(gmpy2.fib(n)) | fib_digits, 1 thread | ratio | fib_digits, N threads | ratio "
+        "| str(int(fib(n))) / fib_digits |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n in rows:
+        label, slow = _row_label(n), n <= SLOW_COLUMNS_MAX_N
+        # partial: the same call overhead for every contender
+        t_gmp, t_1, t_n = best_times(
+            [partial(gmpy2.fib, n), (1, partial(fastfib.fib, n)), (threads, partial(fastfib.fib, n))],
+            budget,
+        )  # fmt: skip
+        fastfib.set_threads(1)
+        py = f"{best_time(partial(fib_fast_doubling, n), budget, repeats=3) / t_1:.1f}×" if slow else "—"
+        numbers.append(
+            f"| {label} | {_fmt(t_gmp)} | {_fmt(t_1)} | {t_1 / t_gmp:.2f}× | {_fmt(t_n)} | {t_n / t_gmp:.2f}× | {py} |"
+        )
+        d_gmp, d_1, d_n = best_times(
+            [
+                partial(lambda k: gmpy2.digits(gmpy2.fib(k)), n),
+                (1, partial(fastfib.fib_digits, n)),
+                (threads, partial(fastfib.fib_digits, n)),
+            ],
+            budget,
+        )
+        fastfib.set_threads(1)
+        text = f"{best_time(_str_of_fib(n), budget, repeats=1) / d_1:.1f}×" if slow else "—"
+        digits.append(
+            f"| {label} | {_fmt(d_gmp)} | {_fmt(d_1)} | {d_1 / d_gmp:.2f}× | {_fmt(d_n)} | {d_n / d_gmp:.2f}× | {text} |"
+        )
+    fastfib.set_threads(1)
+    big = 10**1000
+    t_mod, t_mod_big, t_mod_wide = (
+        best_time(partial(fastfib.fib_mod, n, m), budget)
+        for n, m in ((10**18, 10**9 + 7), (big, 10**9 + 7), (big, 2**200 + 235))
+    )
+    return "\n".join(
+        numbers
+        + digits
+        + [
+            "",
+            f"- `fib_mod(10**18, 10**9+7)`: {_fmt(t_mod)} per call.",
+            f"- `fib_mod(10**1000, 10**9+7)`: {_fmt(t_mod_big)} per call.",
+            f"- `fib_mod(10**1000, 2**200+235)`: {_fmt(t_mod_wide)} per call.",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the benchmark table (n = 10^3 .. 10^7 by default)."""
+    """Print the benchmark tables (n = 10^3 .. 3·10^7 by default)."""
     p = argparse.ArgumentParser(prog="python -m fastfib.bench", description=__doc__.splitlines()[0])
-    p.add_argument("--max-exponent", type=int, default=7, help="largest n is 10**this (default 7)")
+    p.add_argument("--max-n", type=int, default=DEFAULT_ROWS[-1], help="largest n (default 3·10^7)")
     p.add_argument("--budget", type=float, default=0.3, help="seconds to spend per measurement (default 0.3)")
+    p.add_argument("--threads", type=int, default=fastfib.get_threads(),
+                   help="N, the threads of the N columns (default: fastfib.get_threads(), here %(default)s)")  # fmt: skip
     args = p.parse_args(argv)
-    print(f"fastfib {fastfib.__version__}, gmpy2 {gmpy2.__version__} ({gmpy2.mp_version()}), Python {sys.version.split()[0]}")
-    print(run(list(range(3, args.max_exponent + 1)), args.budget))
+    print(
+        f"fastfib {fastfib.__version__}, gmpy2 {gmpy2.__version__} ({gmpy2.mp_version()}), "
+        f"Python {sys.version.split()[0]}, N = {args.threads} threads"
+    )
+    previous = fastfib.get_threads()
+    try:
+        print(run([n for n in DEFAULT_ROWS if n <= args.max_n], args.budget, args.threads))
+    finally:
+        fastfib.set_threads(previous)
     return 0
 
 

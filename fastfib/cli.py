@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn, Sequence
 
 from fastfib._args import parse_decimal
-
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, or 2 for bad arguments)."""
+    """Run the command line; returns the exit status (0, 2 for bad arguments, 1 if stdout cannot be written)."""
     parser = _parser()
     args = parser.parse_args(argv)
     if args.mod is not None and args.mod < 1:
@@ -50,7 +50,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             value = fastfib.fib_mod(args.n, args.mod)
     except (ValueError, OverflowError) as exc:
         parser.error(str(exc))
-    out = sys.stdout.buffer
-    out.write(_core.decimal(value) + b"\n")
-    out.flush()
+    return _write(parser, _core.decimal(value) + b"\n")
+
+
+def _write(parser: argparse.ArgumentParser, data: bytes) -> int:
+    """Write data to stdout; a closed or failing stdout is one line on stderr and status 1, no traceback."""
+    try:
+        if sys.stdout is None:  # started with stdout closed (>&-)
+            raise OSError("standard output is closed")
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        out.write(data)
+        out.flush()
+    except (OSError, ValueError) as exc:  # ENOSPC (>/dev/full), EPIPE, EBADF; ValueError: closed file
+        # Point fd 1 at /dev/null, so the interpreter's own flush at exit cannot fail again.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+        except OSError:
+            pass
+        parser.exit(1, f"{parser.prog}: error: cannot write the result: {exc}\n")
     return 0

@@ -4,7 +4,9 @@
 - mod, if given, is at least 1 and below 2**MAX_MOD_BITS;
 - without mod, |n| is at most ``max_n`` (``FASTFIB_MAX_N``, read once at
   start), which start-up keeps within what Lambda's response cap can carry;
-- F(n) fits the memory this process may use now (``fastfib._args``).
+- F(n) fits the memory this process may ever use (``fastfib._args``); the
+  memory free at the moment is reserved when the computation starts, and a
+  refusal then is an InputTooLarge too (``handlers._digits``).
 Everything else gets an InvalidInput or InputTooLarge that states the rule.
 """
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastfib
-from fastfib import fib, fib_digits, fib_mod, fib_pair, lucas, reference
+from fastfib import _args, _core, fib, fib_digits, fib_mod, fib_pair, lucas, reference
 
 SPAN = range(-3000, 3001)
 
@@ -21,7 +21,9 @@ def fib_table() -> dict[int, int]:
 
 
 def test_public_names() -> None:
-    assert set(fastfib.__all__) == {"fib", "fib_pair", "lucas", "fib_mod", "fib_digits", "__version__"}
+    assert set(fastfib.__all__) == {
+        "fib", "fib_pair", "lucas", "fib_mod", "fib_digits", "set_threads", "get_threads", "__version__",
+    }  # fmt: skip
     assert isinstance(fastfib.__version__, str) and fastfib.__version__
 
 
@@ -203,8 +205,10 @@ def test_index_like_integers_are_accepted() -> None:
 @pytest.mark.parametrize("func", ONE_ARG)
 @pytest.mark.parametrize("n", [10**12, -(10**12), 2**64, 10**1000], ids=["1e12", "-1e12", "2^64", "1e1000"])
 def test_results_too_large_for_memory_raise_at_once(func, n: int) -> None:
-    with pytest.raises(OverflowError, match=r"n=.* is too large.*must be at most \d+ with \d+ MiB of memory"):
+    rule = r"n=.* is too large.*\|n\| must be at most \d+ in this process's memory limit$"
+    with pytest.raises(OverflowError, match=rule) as exc:
         func(n)
+    assert "MiB of memory" not in str(exc.value)  # the host's memory size is not revealed
 
 
 def test_inputs_are_never_written() -> None:
@@ -214,3 +218,113 @@ def test_inputs_are_never_written() -> None:
     assert result is not n and result is not m
     a, b = fib(5), fib(5)
     assert a is not b  # every call hands back a fresh object
+
+
+# --- __index__ that does not return an int ---------------------------------
+
+
+class _IndexReturns:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __index__(self):  # type: ignore[no-untyped-def]
+        return self.value
+
+
+@pytest.mark.parametrize("func", ONE_ARG + [_core.fib, _core.lucas, _core.fib_pair, _core.fib_digits])
+@pytest.mark.parametrize("returned", [True, False, 7.0, "7", None])
+def test_index_returning_a_non_int_is_refused(func, returned: object) -> None:
+    rule = rf"^n must be an integer: _IndexReturns.__index__ returned {type(returned).__name__}, not int$"
+    with pytest.raises(TypeError, match=rule):
+        func(_IndexReturns(returned))
+
+
+@pytest.mark.parametrize("returned", [True, 2.0])
+def test_fib_mod_index_returning_a_non_int_is_refused(returned: object) -> None:
+    with pytest.raises(TypeError, match=r"^n must be an integer: _IndexReturns"):
+        fib_mod(_IndexReturns(returned), 7)
+    with pytest.raises(TypeError, match=r"^m must be an integer: _IndexReturns"):
+        _core.fib_mod(7, _IndexReturns(returned))
+
+
+# --- the compiled functions check their own arguments ------------------------
+
+C_BOUNDARIES = [
+    0, 1, 93, 94, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**62, 2**63 - 1, 2**63, 2**64 - 2, 2**64 - 1, 2**64, 2**64 + 1,
+    2**128, _args.MAX_INDEX, _args.MAX_INDEX + 1,
+]  # fmt: skip
+C_RANGE = st.one_of(
+    st.sampled_from(C_BOUNDARIES + [-b for b in C_BOUNDARIES] + [-b - 1 for b in C_BOUNDARIES]),
+    st.integers(-(2**64) - 2, 2**64 + 2),
+    st.integers(-3000, 3000),
+)
+
+
+def _core_call(name: str, n: int):  # type: ignore[no-untyped-def]
+    return getattr(_core, name)(n)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["fib", "lucas", "fib_pair", "fib_digits"]), C_RANGE)
+def test_core_over_the_whole_c_range(name: str, n: int) -> None:
+    # Every n gets the exact value or an OverflowError; never (0, 0), a wrong sign or an abort.
+    if abs(n) > _args.MAX_INDEX + 1:
+        with pytest.raises(OverflowError, match=r"is too large"):
+            _core_call(name, n)
+        return
+    if abs(n) > 3000:
+        return  # legal but slow: the identities above cover large n
+    expected = {
+        "fib": reference.fib(n),
+        "lucas": reference.lucas(n),
+        "fib_pair": (reference.fib(n), reference.fib(n + 1)),
+        "fib_digits": str(reference.fib(n)).encode(),
+    }[name]
+    assert _core_call(name, n) == expected
+
+
+@pytest.mark.parametrize("n", [2**64 - 1, -(2**63), 2**63 - 1, -(2**64) + 1])
+def test_core_c_limits_raise(n: int) -> None:
+    for name in ("fib", "lucas", "fib_pair", "fib_digits"):
+        with pytest.raises(OverflowError, match=r"is too large"):
+            _core_call(name, n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(C_RANGE, st.integers()),
+    st.one_of(st.sampled_from([0, -1, 1, 2**64 - 1, 2**64, -(2**64)]), st.integers(-(2**70), 2**70)),
+)
+def test_core_fib_mod_any_arguments(n: int, m: int) -> None:
+    if m < 1:
+        with pytest.raises(ValueError, match=r"m must be a positive integer"):
+            _core.fib_mod(n, m)
+    else:
+        assert _core.fib_mod(n, m) == _fib_mod_by_matrix(n, m)
+
+
+def _fib_mod_by_matrix(n: int, m: int) -> int:
+    """F(n) mod m from [[1,1],[1,0]]**|n| by square and multiply, and F(-n) = (-1)**(n+1) F(n)."""
+    def mul(x: tuple[int, int, int, int], y: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        return ((x[0] * y[0] + x[1] * y[2]) % m, (x[0] * y[1] + x[1] * y[3]) % m,
+                (x[2] * y[0] + x[3] * y[2]) % m, (x[2] * y[1] + x[3] * y[3]) % m)  # fmt: skip
+
+    result, base, k = (1, 0, 0, 1), (1, 1, 1, 0), abs(n)
+    while k:
+        if k & 1:
+            result = mul(result, base)
+        base, k = mul(base, base), k >> 1
+    value = result[1] % m
+    return (-value) % m if n < 0 and n % 2 == 0 else value
+
+
+@pytest.mark.parametrize("bad", [None, 7, 7.0, "7"])
+def test_core_decimal_takes_only_mpz(bad: object) -> None:
+    with pytest.raises(TypeError):
+        _core.decimal(bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-(2**3000), 2**3000))
+def test_core_decimal_matches_str(x: int) -> None:
+    assert _core.decimal(gmpy2.mpz(x)) == str(x).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -64,3 +65,14 @@ def test_console_script_is_installed() -> None:
     assert exe, "the fastfib console script is not installed next to this interpreter"
     proc = subprocess.run([exe, "12"], capture_output=True, timeout=60, cwd=tempfile.gettempdir())
     assert proc.stdout == b"144\n"
+
+
+@pytest.mark.parametrize("redirect", [">&-", ">/dev/full"], ids=["stdout-closed", "dev-full"])
+def test_unwritable_stdout_gets_one_line_and_status_1(redirect: str) -> None:
+    proc = subprocess.run(
+        f"{shlex.quote(sys.executable)} -m fastfib 10 {redirect}",
+        shell=True, capture_output=True, timeout=60, cwd=tempfile.gettempdir(),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith(b"fastfib: error: cannot write the result:"), proc.stderr
+    assert proc.stderr.count(b"\n") == 1 and b"Traceback" not in proc.stderr, proc.stderr

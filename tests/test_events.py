@@ -156,14 +156,14 @@ def test_not_a_proxy_event(event: object) -> None:
 @pytest.mark.parametrize(
     ("event", "message"),
     [
-        ({"httpMethod": 5}, r"^the HTTP method must be a non-empty string, got int"),
+        ({"httpMethod": 5}, r"^the HTTP method must be a non-empty string, got an integer$"),
         ({"httpMethod": ""}, r"^the HTTP method must be a non-empty string"),
         ({"version": "2.0", "requestContext": {"http": {}}}, r"^the HTTP method must be a non-empty string, got null"),
         ({"requestContext": []}, r"^the HTTP method must be a non-empty string, got null"),
         ({"httpMethod": "GET", "pathParameters": []}, r"^event field pathParameters must be an object or null"),
         ({"httpMethod": "GET", "queryStringParameters": "n=7"}, r"^event field queryStringParameters must be an object"),
         ({"httpMethod": "GET", "body": {"n": 7}}, r"^event field body must be a string or null, got an object"),
-        ({"httpMethod": "GET", "pathParameters": {"n": 7}}, r"^n in the path must be a decimal integer, got int"),
+        ({"httpMethod": "GET", "pathParameters": {"n": 7}}, r"^n in the path must be a decimal integer, got an integer$"),
     ],
 )
 def test_a_proxy_event_with_bad_parts_is_recognised_then_refused(event: dict, message: str) -> None:
@@ -197,3 +197,60 @@ def test_ignored_body_integers_are_never_converted(sample_event, monkeypatch: py
     event["body"] = '{"x": %s, "y": [%s], "n": 12}' % ("9" * 100_000, "1" * 100_000)
     assert http_request(HttpEvent.parse(event)) == FibRequest(12)
     assert converted == [2]
+
+
+def test_only_n_and_mod_are_url_decoded(sample_event, monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.parse
+
+    decoded: list[str] = []
+    for name in ("unquote", "unquote_plus"):
+        real = getattr(urllib.parse, name)
+        monkeypatch.setattr(urllib.parse, name, lambda text, *a, _real=real, **kw: decoded.append(text) or _real(text, *a, **kw))
+    event = sample_event("alb")
+    event["queryStringParameters"] = {"%6E": "%2D8", "x" * 20: "%" * 10_000, "other": "%41"}
+    assert http_request(HttpEvent.parse(event)) == FibRequest(-8)
+    assert "%" * 10_000 not in decoded and "%41" not in decoded and "x" * 20 not in decoded
+    decoded.clear()
+    event = sample_event("function_url")
+    event["rawQueryString"] = "y=" + "%" * 10_000 + "&%6Eo=1&n=%2D8&" + "z" * 50 + "=%41"
+    assert http_request(HttpEvent.parse(event)) == FibRequest(-8)
+    assert not any("%" * 100 in text or "%41" in text for text in decoded)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("rawQueryString", "&".join(["x=1"] * 1000) + "&n=7"),
+        ("queryStringParameters", {**{f"k{i}": "1" for i in range(1000)}, "n": "7"}),
+        ("multiValueQueryStringParameters", {"x": ["1"] * 1000, "n": ["7"]}),
+    ],
+)
+def test_query_strings_are_capped_before_decoding(sample_event, field: str, value: object) -> None:
+    event = sample_event("function_url" if field == "rawQueryString" else "alb")
+    event[field] = value
+    with pytest.raises(InvalidInput, match="^the query string must have at most 1000 parameters$"):
+        http_request(HttpEvent.parse(event))
+
+
+@pytest.mark.parametrize("method", ["poſt", "ǵet", "GET\u0130"])
+def test_methods_are_compared_in_ascii(sample_event, method: str) -> None:
+    event = sample_event("apigw_v1")
+    event["httpMethod"] = method
+    with pytest.raises(MethodNotAllowed):
+        http_request(HttpEvent.parse(event))
+
+
+def test_text_body_may_start_with_a_bom(sample_event) -> None:
+    event = sample_event("apigw_v2")
+    event["body"] = "\ufeff" + '{"n": 9}'
+    assert http_request(HttpEvent.parse(event)) == FibRequest(9)
+
+
+def test_integers_past_the_json_digit_limit_may_be_decimal_strings() -> None:
+    n, text = 10**5000, "1" + "0" * 5000
+    assert raw_request({"n": text, "mod": 97}) == FibRequest(n, 97)
+    assert raw_request({"n": "-" + text}) == FibRequest(-n)
+    with pytest.raises(InvalidInput, match="^n must be an integer, got a string$"):
+        raw_request({"n": "9" * 4300})  # short enough to be a JSON number: must be one
+    with pytest.raises(InvalidInput, match=r"^mod as a string must be decimal digits .*, got '1111.*'...$"):
+        raw_request({"n": 7, "mod": "1" * 4400 + "x"})

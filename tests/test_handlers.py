@@ -396,3 +396,18 @@ def test_raw_refusals_are_short(event: object) -> None:
         raw(event, None)
     except (InvalidInput, InputTooLarge) as exc:
         assert 0 < len(str(exc)) <= MAX_MESSAGE
+
+
+def test_loading_the_handlers_imports_nothing_else_from_the_stdlib() -> None:
+    # INIT: beyond what awslambdaric has loaded, the handlers bring only gmpy2
+    # and their own modules (typing, urllib.parse, importlib.metadata and
+    # base64 each cost milliseconds, and are imported lazily or not at all).
+    code = (
+        "import sys, awslambdaric.bootstrap; before = set(sys.modules); import fastfib.handlers; "
+        "print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=60)
+    added = set(proc.stdout.split())
+    assert "fastfib.handlers" in added, proc.stderr
+    others = {m for m in added if not m.startswith(("fastfib", "gmpy2", "_cython_"))}
+    assert others <= {"cython_runtime", "resource"}, others

@@ -10,7 +10,9 @@ import textwrap
 
 
 def _run(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60, cwd=tempfile.gettempdir())
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=60, cwd=tempfile.gettempdir()
+    )
 
 
 def test_process_maps_exactly_one_libgmp() -> None:

@@ -65,6 +65,9 @@ def test_raw_n_past_the_runtime_decoders_limit_is_refused_then_still_serving(raw
     error = _error(raw_rie.invoke(b'{"n":1%s,"mod":1000}' % (b"0" * 5000))[1])
     assert error["errorType"] == "Runtime.UnmarshalError" and "4300" in error["errorMessage"]
     assert raw_rie.invoke('{"n":12}') == (200, b'{"result":144}')
+    # ... so such an n comes as a string of digits, which only fastfib parses
+    n = 10**5000
+    assert raw_rie.invoke(b'{"n":"1%s","mod":1000}' % (b"0" * 5000)) == (200, b'{"result":%d}' % (gmpy2.fib(n % 1500) % 1000))
 
 
 @pytest.mark.parametrize("shape", ["apigw_v1", "alb", "function_url"])
@@ -234,6 +237,14 @@ HOSTILE_PROXY = [
     ("body-long-n-no-mod", _proxy("apigw_v2", body='{"n": %s}' % ("9" * (2 * MB))), 422, "is above the limit"),
     ("query-6mb", _proxy("function_url", rawQueryString="n=1&" * (MB + MB // 2)), 400, "at most 1000 parameters"),
     ("query-twice", _proxy("function_url", rawQueryString="n=1&n=2"), 400, "n must appear once"),
+    ("alb-multi-ignored-percents", _proxy("alb", multiValueHeaders={}, headers=None,
+        multiValueQueryStringParameters={"x": ["%"] * 999, "n": ["13"]}), 200, ""),
+    ("alb-long-percent-keys", _proxy("alb", queryStringParameters={"%" * 500_000 + str(i): "%" for i in range(10)}), 400,
+        "n is required"),
+    ("alb-too-many-params", _proxy("alb", multiValueHeaders={}, multiValueQueryStringParameters={"x": ["%"] * 1_100_000}),
+        400, "at most 1000 parameters"),
+    ("raw-query-ignored-percents", _proxy("function_url", rawQueryString="n=13&x=" + "%" * (6 * MB - 2000)), 200, ""),
+    ("method-long-s", _proxy("apigw_v1", method="poſt"), 405, "is not allowed"),
     ("query-junk-type", _proxy("alb", queryStringParameters={"n": {"x": [1]}}), 400, "got an object"),
     ("path-junk", _proxy("apigw_v1", pathParameters=[1, 2]), 400, "pathParameters must be an object"),
     ("body-junk-type", _proxy("apigw_v1", body={"n": 7}), 400, "body must be a string or null"),

@@ -31,12 +31,18 @@ RAW = {
     "1400 ignored 4300-digit integers": b'{"n":7,"x":[%s]}' % b",".join([b"9" * 4300] * 1400),
     "6 MB of nesting": b"[" * (6 * MB),
     "6 MB ignored string of escapes": b'{"n":7,"x":"' + b"\\u00e9" * MB + b'"}',
+    "n as a 2e6-digit string, mod 2**64-59": b'{"n":"%s","mod":18446744073709551557}' % (b"9" * 2 * MB),
 }
 APIGW = {
     "body: 3 ignored 1e6-digit integers": _proxy("apigw_v2", body='{"a":%s,"b":%s,"c":%s,"n":7}' % (("9" * MB,) * 3)),
     "body: n of 2e6 digits, no mod": _proxy("apigw_v2", body='{"n":%s}' % ("9" * 2 * MB)),
     "method: 3e6 quotes": _proxy("apigw_v1", httpMethod='"' * 3 * MB),
     "query: 1.5e6 repeats of n": _proxy("function_url", rawQueryString="n=1&" * (3 * MB // 2)),
+    "query: n=13 and 6 MB of ignored %": _proxy("function_url", rawQueryString="n=13&x=" + "%" * (6 * MB - 2000)),
+    "ALB: 999 ignored values of %, n=13": _proxy("alb", multiValueHeaders={}, headers=None,
+                                                  multiValueQueryStringParameters={"x": ["%" * 6000] * 999, "n": ["13"]}),
+    "ALB: 1.1e6 query values": _proxy("alb", multiValueHeaders={}, multiValueQueryStringParameters={"x": ["%"] * 1_100_000}),
+    "ALB: ten 500k-char % keys": _proxy("alb", queryStringParameters={"%" * 500_000 + str(i): "%" for i in range(10)}),
     "body: 6 MB of nesting": _proxy("apigw_v2", body="[" * (6 * MB - 2000)),
     "body: bad base64, 6 MB": _proxy("apigw_v2", body="A" * (6 * MB - 2001), isBase64Encoded=True),
 }
