@@ -5,11 +5,13 @@
 #   docker build -t fastfib:latest .                      # the Lambda image
 #   docker build --target lambda-nobytecode -t x .        # without the stdlib bytecode layer
 #   docker build --target lambda-slim -t fastfib:slim .   # FROM scratch: only the files the runtime opens
+#   docker build --target lambda-debug -t fastfib:debug . # for sam local only, never deployed
 #
 # `lambda` must stay the last stage: a build without --target makes the last one.
-# Both bases are overridable (make offline-bases builds local stand-ins).
+# The bases are overridable (make offline-bases builds local stand-ins).
 ARG BUILDER_IMAGE=python:3.13-slim-trixie
 ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
+ARG DEBUG_RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:debug
 
 # The runtime's own tree: its interpreter and stdlib sources are what the
 # bytecode is compiled from and for.
@@ -49,6 +51,20 @@ COPY docker/trace_imports.py /src/trace_imports.py
 RUN chroot /rt /usr/bin/python3 -m compileall -q --invalidation-mode unchecked-hash /var/task \
  && python3 /src/trace_imports.py --root /rt --python /usr/bin/python3 --events /src/events --out /stdlib-pyc \
  && chmod -R a+rX,go-w /rt/var/task /stdlib-pyc
+
+# The same /var/task and bytecode on the runtime's debug flavour (busybox
+# /bin/sh), as root: SAM CLI's sam local derives an image from it with
+# `RUN mv ... && chmod ...`, which needs both. Local use only: never deploy it.
+# `make` builds only the stages a target needs (scripts/dockerfile_stages.py);
+# a plain `docker build` with the classic builder builds this one too.
+FROM ${DEBUG_RUNTIME_IMAGE} AS lambda-debug
+COPY --from=builder /rt/var/task /var/task
+COPY --from=builder /stdlib-pyc/ /
+ENV LAMBDA_TASK_ROOT=/var/task PYTHONPATH=/var/task
+WORKDIR /var/task
+USER root
+ENTRYPOINT ["/usr/bin/python3", "-m", "awslambdaric"]
+CMD ["fastfib.handlers.raw"]
 
 # The slim image: FROM scratch with only the files the runtime touches while
 # it starts and serves both handlers (docker/trace_files.py traces them with

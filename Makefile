@@ -9,21 +9,45 @@ RUNTIME_API_PORT ?= 9001
 
 # Container images. The bases are pinned by tag and overridable; `make
 # offline-bases` prints the values that select local stand-ins instead.
+# ARCH is the Lambda architecture, x86_64 or arm64: arm64 images are built
+# for linux/arm64 (emulated on an x86_64 machine) and their tags end in -arm64.
+ARCH ?= x86_64
+ARCH_SUFFIX = $(if $(filter arm64,$(ARCH)),-arm64)
+PLATFORM_FLAG = $(if $(filter arm64,$(ARCH)),--platform linux/arm64)
 DOCKER ?= docker
 BUILDER_IMAGE ?= python:3.13-slim-trixie
 RUNTIME_IMAGE ?= gcr.io/distroless/python3-debian13:nonroot
+DEBUG_RUNTIME_IMAGE ?= gcr.io/distroless/python3-debian13:debug
 RIE ?=
-IMAGE ?= fastfib:latest
-TEST_IMAGE ?= testfastfib:latest
+IMAGE ?= fastfib:latest$(ARCH_SUFFIX)
+TEST_IMAGE ?= testfastfib:latest$(ARCH_SUFFIX)
+DEBUG_IMAGE ?= fastfib:debug$(ARCH_SUFFIX)
 SLIM_IMAGE ?= fastfib:slim
 SLIM_TEST_IMAGE ?= testfastfib:slim
 DOCKER_BUILD_FLAGS ?=
 DOCKER_RUN_FLAGS ?=
-BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE)
+BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE) \
+	--build-arg DEBUG_RUNTIME_IMAGE=$(DEBUG_RUNTIME_IMAGE)
+BUILD = $(DOCKER) build $(PLATFORM_FLAG) $(DOCKER_BUILD_FLAGS)
+# $(call build_stage,TARGET,TAG): only the stages TARGET needs, as BuildKit
+# would; the classic builder would build every stage before it.
+build_stage = set -o pipefail && $(PYTHON) scripts/dockerfile_stages.py $(1) Dockerfile | \
+	$(BUILD) $(BASE_ARGS) --target $(1) -f - -t $(2) .
+OFFLINE_BASES = ARCH=$(ARCH) bash scripts/offline-bases.sh
+
+# SAM CLI, pinned (with its dependencies: docker/sam-constraints.txt) in a venv
+# of its own, never in the image; it only serves the template locally.
+SAM_VERSION = 1.170.0
+SAM_VENV ?= .cache/sam-venv
+SAM = SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+SAM_LOCAL_ARGS = --template template.yaml --skip-pull-image \
+	--parameter-overrides "ImageUri=$(DEBUG_IMAGE) Architecture=$(ARCH)"
+FUNCTION ?= FibRawFunction
+EVENT ?= events/raw.json
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test test-fast lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart
+.PHONY: help venv test test-fast lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-debug lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart sam local-api local-invoke deploy
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
@@ -37,6 +61,10 @@ help:
 	@echo "make lambda / testlambda - build fastfib:latest / testfastfib:latest"
 	@echo "make lambda-slim / testlambda-slim - build fastfib:slim / testfastfib:slim (FROM scratch, traced files only)"
 	@echo "make offline-bases - build local stand-ins for the base images; prints the make arguments to use them"
+	@echo "make local-api - serve template.yaml with sam local start-api on 127.0.0.1:$(PORT) (GET /fib/13)"
+	@echo "make local-invoke - sam local invoke $(FUNCTION) with $(EVENT)"
+	@echo "make deploy - sam build, then sam deploy --guided (needs AWS credentials)"
+	@echo "ARCH=arm64 with lambda, testlambda, offline-bases: linux/arm64 images tagged ...-arm64"
 
 # The venv holds an installed (not editable) fastfib, rebuilt when sources change.
 $(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard csrc/*.h) $(wildcard fastfib/*.py fastfib/*.pyi)
@@ -93,16 +121,20 @@ bench-hostile: venv
 
 # --target: later stages (lambda-slim, a debug variant) must never become the default by their order.
 lambda:
-	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda -f Dockerfile -t $(IMAGE) .
+	$(call build_stage,lambda,$(IMAGE))
 
 # The same image without the stdlib bytecode layer, for the cold-start benchmark.
 lambda-nobytecode:
-	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda-nobytecode -f Dockerfile -t fastfib:nobytecode .
+	$(call build_stage,lambda-nobytecode,fastfib:nobytecode)
+
+# The image sam local runs (busybox shell, root); never deployed.
+lambda-debug:
+	$(call build_stage,lambda-debug,$(DEBUG_IMAGE))
 
 # $(call test_image,LAMBDA_IMAGE,TEST_IMAGE): the Lambda image plus RIE (Dockerfile.test).
 define test_image
 	@if [ -n "$(RIE)" ]; then mkdir -p $(dir $(RIE_CONTEXT)) && cp -f "$(RIE)" $(RIE_CONTEXT); fi
-	$(DOCKER) build $(DOCKER_BUILD_FLAGS) --build-arg LAMBDA_IMAGE=$(1) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
+	$(BUILD) --build-arg LAMBDA_IMAGE=$(1) --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) \
 		$(if $(RIE),--build-arg RIE_FILE=$(RIE_CONTEXT)) -f Dockerfile.test -t $(2) .
 endef
 
@@ -111,7 +143,7 @@ testlambda: lambda
 
 # FROM scratch: only the files the runtime opens while serving both handlers (docker/trace_files.py).
 lambda-slim:
-	$(DOCKER) build $(DOCKER_BUILD_FLAGS) $(BASE_ARGS) --target lambda-slim -f Dockerfile -t $(SLIM_IMAGE) .
+	$(call build_stage,lambda-slim,$(SLIM_IMAGE))
 
 testlambda-slim: lambda-slim
 	$(call test_image,$(SLIM_IMAGE),$(SLIM_TEST_IMAGE))
@@ -125,7 +157,46 @@ bench-coldstart: venv lambda lambda-slim lambda-nobytecode
 # Stand-ins for both base images, built from Debian 13 packages; the last
 # line printed is the make arguments that select them.
 offline-bases:
-	@bash scripts/offline-bases.sh
+	@$(OFFLINE_BASES)
+
+# Build image $(1) with `make $(2)` unless it exists; if the upstream bases
+# cannot be pulled, build them from local stand-ins instead (make offline-bases).
+define ensure_image
+	if ! $(DOCKER) image inspect $(1) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(2) || { \
+			echo "make: building from $(BUILDER_IMAGE) and $(RUNTIME_IMAGE) failed; trying local stand-ins (make offline-bases)"; \
+			args=$$($(OFFLINE_BASES)) && \
+			$(MAKE) --no-print-directory $(2) $$args DOCKER_BUILD_FLAGS="$(DOCKER_BUILD_FLAGS) --network host"; \
+		} || exit 1; \
+	fi
+endef
+
+$(SAM_VENV)/.installed: docker/sam-constraints.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet -c docker/sam-constraints.txt aws-sam-cli==$(SAM_VERSION)
+	touch $@
+
+sam: $(SAM_VENV)/.installed
+
+# template.yaml through SAM's API Gateway emulator on 127.0.0.1:$(PORT), each
+# request in a fresh container of the debug image (built if missing).
+local-api: sam docker-engine
+	@$(call ensure_image,$(DEBUG_IMAGE),lambda-debug)
+	$(SAM) local start-api $(SAM_LOCAL_ARGS) --host 127.0.0.1 --port $(PORT)
+
+# One event through one function of template.yaml: make local-invoke FUNCTION=FibApiFunction EVENT=events/apigw_v2.json
+local-invoke: sam docker-engine
+	@$(call ensure_image,$(DEBUG_IMAGE),lambda-debug)
+	$(SAM) local invoke $(FUNCTION) $(SAM_LOCAL_ARGS) --event $(EVENT)
+
+# sam build builds the Dockerfile's lambda target for $(ARCH) with BuildKit
+# (docker buildx), which builds only the stages lambda needs; sam deploy
+# --guided asks for the stack name, region and ECR repository, then pushes
+# the image and creates the stack (see README: Deploy).
+deploy: sam
+	$(SAM) build --use-buildkit --template template.yaml --parameter-overrides Architecture=$(ARCH)
+	$(SAM) deploy --guided --parameter-overrides Architecture=$(ARCH)
 
 # The README's main command: the test image on localhost:$(PORT), or the
 # same RIE on the host (make serve) where no Docker engine answers.
@@ -134,13 +205,7 @@ run:
 		echo "make run: no Docker engine answers ('docker info' failed), so running the same RIE on the host: make serve"; \
 		exec $(MAKE) --no-print-directory serve; \
 	fi; \
-	if ! $(DOCKER) image inspect $(TEST_IMAGE) >/dev/null 2>&1; then \
-		$(MAKE) --no-print-directory testlambda || { \
-			echo "make run: building from $(BUILDER_IMAGE) and $(RUNTIME_IMAGE) failed; trying local stand-ins (make offline-bases)"; \
-			args=$$(bash scripts/offline-bases.sh) && \
-			$(MAKE) --no-print-directory testlambda $$args DOCKER_BUILD_FLAGS="$(DOCKER_BUILD_FLAGS) --network host"; \
-		} || exit 1; \
-	fi; \
+	$(call ensure_image,$(TEST_IMAGE),testlambda); \
 	echo "$(TEST_IMAGE): fastfib.handlers.$(HANDLER) on http://localhost:$(PORT)/2015-03-31/functions/function/invocations (Ctrl-C stops)"; \
 	echo "$(ONE_AT_A_TIME)"; \
 	case " $(DOCKER_RUN_FLAGS) " in \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fetch the official AWS Lambda Runtime Interface Emulator (RIE) for this
-# machine's architecture into .cache/rie/aws-lambda-rie and print its absolute
-# path as the last line of stdout. The binary is taken from the aws-sam-cli
+# Fetch the official AWS Lambda Runtime Interface Emulator (RIE) into .cache/rie/
+# and print its absolute path as the last line of stdout:
+#   fetch-rie.sh           this machine's architecture: .cache/rie/aws-lambda-rie
+#   fetch-rie.sh arm64     (or x86_64) that one: .cache/rie/aws-lambda-rie-arm64 The binary is taken from the aws-sam-cli
 # wheel on PyPI (which bundles it); aws-sam-cli itself is not installed.
 set -euo pipefail
 
@@ -13,14 +14,21 @@ WHEEL_SHA256=24ebaf5ecba38dc1758089968cb89ab61e124b84e92a344fc7a2771a47f4d0bf
 RIE_SHA256_x86_64=6b1e686e62ab2baf5759c412c4864276ef2a88b094fca53ec070637ccba9b9a5
 RIE_SHA256_arm64=ec2e5d09633d853834c008b1ef264bf834b258a94d551d2b2074966494b39a21
 
-case "$(uname -m)" in
-    x86_64 | amd64) arch=x86_64 want=$RIE_SHA256_x86_64 ;;
-    aarch64 | arm64) arch=arm64 want=$RIE_SHA256_arm64 ;;
-    *) log "unsupported architecture: $(uname -m)"; exit 1 ;;
-esac
+normalize() {
+    case "$1" in
+        x86_64 | amd64) echo x86_64 ;;
+        aarch64 | arm64) echo arm64 ;;
+        *) log "unsupported architecture: $1"; exit 1 ;;
+    esac
+}
+host=$(normalize "$(uname -m)")
+arch=$(normalize "${1:-$host}")
+want_var=RIE_SHA256_$arch
+want=${!want_var}
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 OUT=$REPO_ROOT/.cache/rie/aws-lambda-rie
+[[ $arch == "$host" ]] || OUT=$OUT-$arch
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 

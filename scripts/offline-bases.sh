@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Build local stand-ins for the two upstream base images from Debian 13
+# Build local stand-ins for the upstream base images from Debian 13
 # (trixie) packages, for builds that cannot pull from a container registry:
 #   fastfib-local/builder:3.13-trixie                     ~ python:3.13-slim-trixie
 #   fastfib-local/distroless-python3-debian13:nonroot     ~ gcr.io/distroless/python3-debian13:nonroot
-# Skips the build when both tags carry this script's sha256 as fastfib.recipe.
+#   fastfib-local/distroless-python3-debian13:debug       ~ gcr.io/distroless/python3-debian13:debug
+# ARCH=arm64 builds linux/arm64 ones, tagged ...-arm64, on an x86_64 machine
+# too: packages are only unpacked (dpkg-deb -x), so almost nothing runs under
+# emulation, and the image configs are set to arm64 (docker import records the
+# host's architecture, and the classic builder copies it into every image
+# built on a base).
+# Skips the build when all tags carry this script's sha256 as fastfib.recipe.
 # The last line of stdout is the make arguments for an offline build; all
 # other output goes to stderr.
 set -euo pipefail
@@ -12,8 +18,17 @@ log() { printf 'offline-bases: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-BUILDER_TAG=fastfib-local/builder:3.13-trixie
-RUNTIME_TAG=fastfib-local/distroless-python3-debian13:nonroot
+ARCH=${ARCH:-x86_64}
+case $ARCH in
+    x86_64) DEB_ARCH=amd64 SUFFIX= ;;
+    arm64) DEB_ARCH=arm64 SUFFIX=-arm64 ;;
+    *) die "ARCH must be x86_64 or arm64, not $ARCH" ;;
+esac
+HOST_DEB_ARCH=$(dpkg --print-architecture)
+BUILDER_TAG=fastfib-local/builder:3.13-trixie$SUFFIX
+RUNTIME_TAG=fastfib-local/distroless-python3-debian13:nonroot$SUFFIX
+DEBUG_TAG=fastfib-local/distroless-python3-debian13:debug$SUFFIX
+TAGS=("$BUILDER_TAG" "$RUNTIME_TAG" "$DEBUG_TAG")
 RECIPE=$(sha256sum "$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")" | cut -d' ' -f1)
 SUITE=trixie
 
@@ -31,6 +46,9 @@ RUNTIME_PKGS=(
     libpython3.13-minimal libpython3.13-stdlib python3.13-minimal python3.13-venv
 )
 BUILDER_PKGS=python3.13,python3,python-is-python3,python3.13-venv,python3.13-dev,gcc,libc6-dev,ca-certificates,binutils
+# A foreign builder is only unpacked, so it also needs what the apt variant's
+# Essential set gives a Dockerfile's RUN lines: a shell and the core tools.
+EXTRACT_PKGS=base-files,base-passwd,bash,dash,coreutils,findutils,grep,sed,tar,gzip,diffutils,libc-bin
 PATH_ENV=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 need_pkgs() {
@@ -59,15 +77,50 @@ detect_mirror() {
 recipe_of() { docker image inspect -f '{{index .Config.Labels "fastfib.recipe"}}' "$1" 2>/dev/null || true; }
 
 "$SCRIPT_DIR/start-docker.sh" >&2
-RIE=$("$SCRIPT_DIR/fetch-rie.sh" | tail -n1)
+RIE=$("$SCRIPT_DIR/fetch-rie.sh" "$ARCH" | tail -n1)
+[[ $DEB_ARCH == "$HOST_DEB_ARCH" ]] || "$SCRIPT_DIR/enable-emulation.sh" >&2
 [[ -x $RIE ]] || die "fetch-rie.sh did not produce an executable RIE"
 
 # One build at a time (two make targets may call this together).
 exec 9>/tmp/fastfib-offline-bases.lock
 flock 9
 
-if [[ $(recipe_of "$BUILDER_TAG") == "$RECIPE" && $(recipe_of "$RUNTIME_TAG") == "$RECIPE" ]]; then
-    log "$BUILDER_TAG and $RUNTIME_TAG are up to date (recipe ${RECIPE:0:12})"
+up_to_date() {
+    local t
+    for t in "${TAGS[@]}"; do [[ $(recipe_of "$t") == "$RECIPE" ]] || return 1; done
+}
+
+# Make a docker-imported image's config say linux/$DEB_ARCH (docker import
+# always records the host's): docker save, edit the config, docker load.
+set_architecture() { # $1 = tag
+    [[ $DEB_ARCH != "$HOST_DEB_ARCH" ]] || return 0
+    local dir=$work/save
+    rm -rf "$dir" && mkdir "$dir"
+    docker save "$1" | tar -C "$dir" -xf -
+    python3 - "$dir" "$DEB_ARCH" <<'PY'
+import hashlib, json, os, sys
+d, arch = sys.argv[1:]
+manifest = json.load(open(os.path.join(d, "manifest.json")))
+old = manifest[0]["Config"]
+config = json.load(open(os.path.join(d, old)))
+config["architecture"] = arch
+if arch == "arm64":
+    config["variant"] = "v8"
+data = json.dumps(config, separators=(",", ":")).encode()
+new = hashlib.sha256(data).hexdigest() + ".json"
+open(os.path.join(d, new), "wb").write(data)
+os.remove(os.path.join(d, old))
+manifest[0]["Config"] = new
+json.dump(manifest, open(os.path.join(d, "manifest.json"), "w"))
+PY
+    docker image rm "$1" >/dev/null
+    tar -C "$dir" -cf - . | docker load >/dev/null
+    rm -rf "$dir"
+    [[ $(docker image inspect -f '{{.Architecture}}' "$1") == "$DEB_ARCH" ]] || die "$1 still does not say $DEB_ARCH"
+}
+
+if up_to_date; then
+    log "${TAGS[*]} are up to date (recipe ${RECIPE:0:12})"
 else
     start=$SECONDS
     need_pkgs mmdebstrap debian-archive-keyring
@@ -77,8 +130,27 @@ else
     trap 'rm -rf "$work"' EXIT
     log "building in $work from $MIRROR ($SUITE, $SUITE-updates, $SUITE-security)"
 
-    # Builder: apt variant + toolchain, with debian:slim's dpkg excludes. The
-    # runtime's .debs are downloaded (not installed) in the same chroot.
+    # Builder: apt variant + toolchain, with debian:slim's dpkg excludes; a
+    # foreign one is only unpacked (extract variant: no maintainer scripts
+    # under emulation), then given what those scripts would have made. The
+    # runtime's .debs (and busybox for the debug flavour) are downloaded, not
+    # installed, by the host's apt with the chroot's configuration.
+    if [[ $DEB_ARCH == "$HOST_DEB_ARCH" ]]; then
+        variant=(--variant=apt --include="$BUILDER_PKGS")
+        hook=--customize-hook
+        fixups=()
+    else # the extract variant runs no customize hooks
+        variant=(--variant=extract --include="$EXTRACT_PKGS,$BUILDER_PKGS")
+        hook=--extract-hook
+        # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hook shell
+        fixups=(
+            "$hook="'cp "$1/usr/share/base-passwd/passwd.master" "$1/etc/passwd"'
+            "$hook="'cp "$1/usr/share/base-passwd/group.master" "$1/etc/group"'
+            "$hook="'[ -e "$1/usr/bin/sh" ] || ln -s dash "$1/usr/bin/sh"'
+            "$hook="'mkdir -p "$1/tmp" && chmod 1777 "$1/tmp"'
+            "$hook="'chroot "$1" /usr/sbin/ldconfig'
+        )
+    fi
     slim=()
     for p in '/usr/share/doc/*' '/usr/share/man/*' '/usr/share/groff/*' '/usr/share/info/*' \
         '/usr/share/lintian/*' '/usr/share/linda/*' '/usr/share/locale/*'; do
@@ -87,12 +159,11 @@ else
     slim+=(--dpkgopt='path-include=/usr/share/doc/*/copyright')
     mkdir "$work/debs"
     # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hook shell
-    mmdebstrap --quiet --variant=apt --include="$BUILDER_PKGS" "${slim[@]}" \
+    mmdebstrap --quiet --architectures="$DEB_ARCH" "${variant[@]}" "${slim[@]}" \
         --aptopt='Acquire::Retries "3"' \
-        --customize-hook='upload /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt' \
-        --customize-hook="mkdir -p \"\$1/tmp/rt\" && chroot \"\$1\" sh -c 'cd /tmp/rt && apt-get download -q -o APT::Sandbox::User=root ${RUNTIME_PKGS[*]} ca-certificates' >&2" \
-        --customize-hook="copy-out /tmp/rt $work/debs" \
-        --customize-hook='rm -rf "$1/tmp/rt"' \
+        "$hook=upload /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt" \
+        "${fixups[@]}" \
+        "$hook=mkdir -p $work/debs/rt && cd $work/debs/rt && APT_CONFIG=\$MMDEBSTRAP_APT_CONFIG apt-get download -q -o APT::Sandbox::User=root ${RUNTIME_PKGS[*]} ca-certificates busybox-static libc-bin >&2" \
         "$SUITE" "$work/builder.tar" \
         "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" \
         "deb $SECURITY_MIRROR $SUITE-security main" >&2
@@ -113,7 +184,7 @@ else
         [[ ! -f $work/ctl/md5sums ]] || cp "$work/ctl/md5sums" "$root/var/lib/dpkg/status.d/$p/"
         rm -rf "$work/ctl"
     done
-    for d in bin lib lib64 sbin; do
+    for d in bin lib sbin $([[ $DEB_ARCH != amd64 ]] || echo lib64); do # arm64 has no /lib64
         [[ -L $root/$d ]] || die "/$d is not a usrmerge symlink in the runtime rootfs"
     done
 
@@ -175,8 +246,10 @@ EOF
     install -d -m 700 -o 65532 -g 65532 "$root/home/nonroot"
     ln -sfn /usr/bin/python3.13 "$root/usr/bin/python3"
     ln -sfn /usr/bin/python3.13 "$root/usr/bin/python"
-    # distroless ships a prebuilt /etc/ld.so.cache for python3-debian13.
-    ldconfig -X -r "$root" 2>/dev/null || die "ldconfig -r failed"
+    # distroless ships a prebuilt /etc/ld.so.cache for python3-debian13,
+    # written here by the target's own (static) ldconfig, emulated if foreign.
+    dpkg-deb -x "$debs"/libc-bin_*.deb "$work/libc-bin"
+    "$work/libc-bin/usr/sbin/ldconfig" -X -r "$root" 2>/dev/null || die "ldconfig -r failed"
     [[ -s $root/etc/ld.so.cache ]] || die "no ld.so.cache"
 
     for f in bin/sh usr/bin/sh usr/bin/bash usr/bin/dash usr/bin/busybox usr/bin/dpkg usr/bin/apt; do
@@ -184,8 +257,29 @@ EOF
     done
     tar --numeric-owner -C "$root" -cf "$work/runtime.tar" .
 
+    # The debug flavour adds busybox in /busybox, /bin/sh, and runs as root,
+    # as gcr.io/distroless/python3-debian13:debug does.
+    ctx=$work/debug
+    dpkg-deb -x "$debs"/busybox-static_*.deb "$work/bb"
+    mkdir -p "$ctx/busybox"
+    cp "$(ls "$work"/bb/{usr/,}bin/busybox 2>/dev/null | head -n1)" "$ctx/busybox/busybox"
+    for applet in $("$ctx/busybox/busybox" --list); do
+        [[ $applet == busybox ]] || ln -s busybox "$ctx/busybox/$applet"
+    done
+    [[ -L $ctx/busybox/sh ]] || die "busybox has no sh applet"
+    cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $RUNTIME_TAG
+COPY busybox/ /busybox/
+USER root
+RUN ["/busybox/ln", "-s", "/busybox/sh", "/usr/bin/sh"]
+ENV PATH=$PATH_ENV:/busybox
+WORKDIR /root
+LABEL fastfib.stands-in-for=gcr.io/distroless/python3-debian13:debug
+DOCKERFILE
+
     old_builder=$(docker image inspect -f '{{.Id}}' "$BUILDER_TAG" 2>/dev/null || true)
     old_runtime=$(docker image inspect -f '{{.Id}}' "$RUNTIME_TAG" 2>/dev/null || true)
+    old_debug=$(docker image inspect -f '{{.Id}}' "$DEBUG_TAG" 2>/dev/null || true)
     log "importing $BUILDER_TAG"
     docker import \
         --change "ENV PATH=$PATH_ENV" \
@@ -205,6 +299,11 @@ EOF
         --change 'LABEL fastfib.stands-in-for=gcr.io/distroless/python3-debian13:nonroot' \
         --change "LABEL fastfib.recipe=$RECIPE" \
         "$work/runtime.tar" "$RUNTIME_TAG" >/dev/null
+    set_architecture "$BUILDER_TAG"
+    set_architecture "$RUNTIME_TAG"
+    # Built on the runtime tag, so it shares its layers and architecture.
+    log "building $DEBUG_TAG"
+    docker build -q --label "fastfib.recipe=$RECIPE" -t "$DEBUG_TAG" "$ctx" >/dev/null
 
     # Smoke tests; on failure drop the tags so that the next run rebuilds.
     if ! docker run --rm --network none "$BUILDER_TAG" sh -c \
@@ -212,15 +311,17 @@ EOF
          test -f /usr/include/python3.13/Python.h && gcc --version >/dev/null && strip --version >/dev/null' >&2 ||
         ! docker run --rm --network none "$RUNTIME_TAG" -c \
             'import os, ssl, sqlite3, json, ctypes, zoneinfo; assert os.getuid() == 65532; zoneinfo.ZoneInfo("Europe/Paris")' >&2 ||
-        docker run --rm --network none --entrypoint /bin/sh "$RUNTIME_TAG" -c true >/dev/null 2>&1; then
-        docker image rm "$BUILDER_TAG" "$RUNTIME_TAG" >/dev/null 2>&1 || true
+        docker run --rm --network none --entrypoint /bin/sh "$RUNTIME_TAG" -c true >/dev/null 2>&1 ||
+        [[ $(docker run --rm --network none --entrypoint /bin/sh "$DEBUG_TAG" -c \
+            'id -u && python3 -c "import ssl; print(1)"') != $'0\n1' ]]; then
+        docker image rm "${TAGS[@]}" >/dev/null 2>&1 || true
         die "smoke test of the new images failed"
     fi
-    for id in "$old_builder" "$old_runtime"; do # drop superseded images, if unused
+    for id in "$old_debug" "$old_builder" "$old_runtime"; do # drop superseded images, if unused
         [[ -z $id ]] || docker image rm "$id" >/dev/null 2>&1 || true
     done
-    log "built both images in $((SECONDS - start))s"
+    log "built the $ARCH images in $((SECONDS - start))s"
 fi
 
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep '^fastfib-local/' >&2 || true
-echo "BUILDER_IMAGE=$BUILDER_TAG RUNTIME_IMAGE=$RUNTIME_TAG RIE=$RIE"
+echo "BUILDER_IMAGE=$BUILDER_TAG RUNTIME_IMAGE=$RUNTIME_TAG DEBUG_RUNTIME_IMAGE=$DEBUG_TAG RIE=$RIE"

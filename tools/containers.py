@@ -39,10 +39,11 @@ def make(*targets: str, timeout: float = 1800) -> str:
     return proc.stdout
 
 
-def offline_make_args() -> list[str]:
-    """The `make offline-bases` line: BUILDER_IMAGE=… RUNTIME_IMAGE=… RIE=…, plus host networking."""
-    last = make("offline-bases").strip().splitlines()[-1]
-    return [*shlex.split(last), "DOCKER_BUILD_FLAGS=--network host"]
+def offline_make_args(arch: str = "x86_64") -> list[str]:
+    """The `make offline-bases ARCH=arch` line: BUILDER_IMAGE=… RUNTIME_IMAGE=… DEBUG_RUNTIME_IMAGE=… RIE=…,
+    plus ARCH and host networking."""
+    last = make("offline-bases", f"ARCH={arch}").strip().splitlines()[-1]
+    return [*shlex.split(last), f"ARCH={arch}", "DOCKER_BUILD_FLAGS=--network host"]
 
 
 @lru_cache(maxsize=None)
