@@ -64,8 +64,6 @@ cdef extern from "ff_par.h" nogil:
     int FF_MAX_THREADS
     void ff_mul(mpz_ptr, mpz_srcptr, mpz_srcptr)
     void ff_mul2(mpz_ptr, mpz_srcptr, mpz_srcptr, mpz_ptr, mpz_srcptr, mpz_srcptr)
-    int ff_last_by_squares(mpz_srcptr)
-    int ff_last_squares
     long ff_decimal_abs(char *, mpz_srcptr)
     int ff_workers_started()
     long ff_spin_ns
@@ -207,21 +205,7 @@ cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
         return
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
-    if ff_last_by_squares(s.a):
-        # On threads: both squarings at once, then
-        # F[2k+1] = 4F[k]^2 - F[k-1]^2 + 2(-1)^k and F[2k] = 3F[k]^2 - 2F[k-1]^2 + 2(-1)^k.
-        ff_mul2(s.t1, s.a, s.a, s.t2, s.b, s.b)
-        if n & 1:
-            mpz_mul_2exp(out, s.t1, 2)
-            mpz_sub(out, out, s.t2)
-        else:
-            mpz_mul_ui(out, s.t1, 3)
-            mpz_submul_ui(out, s.t2, 2)
-        if k & 1:
-            mpz_sub_ui(out, out, 2)
-        else:
-            mpz_add_ui(out, out, 2)
-    elif n & 1:
+    if n & 1:
         # F[2k+1] = (2F[k] + F[k-1]) (2F[k] - F[k-1]) + 2(-1)^k
         mpz_mul_2exp(s.t1, s.a, 1)
         mpz_add(s.t2, s.t1, s.b)
@@ -631,20 +615,17 @@ def get_threads():
     return ff_threads
 
 
-def _set_thresholds(mul_bits=None, digits=None, spin_ns=None, last_squares=None):
+def _set_thresholds(mul_bits=None, digits=None, spin_ns=None):
     """Private test and benchmark knob: operand bits and digits from which the parallel
-    paths run, how long threads spin before sleeping, and whether fib's last step on
-    threads is two squarings (else a product split in halves); returns the old values."""
-    global ff_par_mul_bits, ff_par_digits, ff_spin_ns, ff_last_squares
-    old = (ff_par_mul_bits, ff_par_digits, ff_spin_ns, ff_last_squares)
+    paths run, and how long threads spin before sleeping; returns the old triple."""
+    global ff_par_mul_bits, ff_par_digits, ff_spin_ns
+    old = (ff_par_mul_bits, ff_par_digits, ff_spin_ns)
     if mul_bits is not None:
         ff_par_mul_bits = max(1, mul_bits)
     if digits is not None:
         ff_par_digits = max(1, digits)
     if spin_ns is not None:
         ff_spin_ns = max(0, spin_ns)
-    if last_squares is not None:
-        ff_last_squares = bool(last_squares)
     return old
 
 

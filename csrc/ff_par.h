@@ -44,15 +44,6 @@ static void ff_mul2(mpz_ptr o1, mpz_srcptr x1, mpz_srcptr y1, mpz_ptr o2, mpz_sr
     }
 }
 
-/* Whether the last step of F(n) from (F[k], F[k-1]) = (x, .) should be two
- * squarings at once rather than one product: on two or more threads, two
- * squarings in parallel take about the time of one squaring, less than a
- * product split in halves (GMP's unbalanced products are slow). */
-static int ff_last_squares = 1;     /* private knob: 0 gives the split product instead */
-static int ff_last_by_squares(mpz_srcptr x) {
-    return ff_last_squares && FF_THREADS() > 1 && mpz_sizeinbase(x, 2) >= ff_par_mul_bits;
-}
-
 /* out = x*y (out may alias neither x nor y): split x in two halves at a limb
  * boundary and multiply both by y at once, then shift and add. */
 static void ff_mul(mpz_ptr out, mpz_srcptr x, mpz_srcptr y) {

@@ -46,15 +46,6 @@ SAMPLE_N = [0, 1, -1, 93, 94, 5000, 99_999, 100_000, 100_001, 123_457, -123_456,
 
 
 @pytest.mark.usefixtures("low_thresholds")
-@pytest.mark.parametrize("last_squares", [True, False], ids=["two-squares", "split-product"])
-def test_both_last_steps_of_fib_on_threads_are_exact(last_squares: bool) -> None:
-    _core._set_thresholds(last_squares=last_squares)
-    fastfib.set_threads(2)
-    for n in [*SAMPLE_N, 100_002, 100_003, 2 * 10**6 + 1, 2 * 10**6 + 2]:
-        assert fastfib.fib(n) == (gmpy2.fib(abs(n)) if n >= 0 or n % 2 else -gmpy2.fib(-n)), n
-
-
-@pytest.mark.usefixtures("low_thresholds")
 @pytest.mark.parametrize("spin_ns", [0, 100_000], ids=["sleep", "spin"])
 def test_one_to_four_threads_give_identical_results(spin_ns: int) -> None:
     _core._set_thresholds(spin_ns=spin_ns)
