@@ -53,7 +53,7 @@ help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
 	@echo "make lint   - ruff, and mypy on fastfib/"
-	@echo "make test-fast - the tests that need neither Docker nor RIE (seconds)"
+	@echo "make test-fast - the tests that need no Docker, no RIE and no wheel build (about 20 s)"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
 	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
 	@echo "make bench-hostile - how long hostile 6 MB events hold the runtime (RIE on the host)"
@@ -85,9 +85,9 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# The inner loop: everything that needs neither Docker nor RIE.
+# The inner loop: everything that needs no Docker, no RIE and no wheel build.
 test-fast: venv
-	$(VENV)/bin/pytest -m "not docker and not rie"
+	$(VENV)/bin/pytest -m "not docker and not rie and not wheel"
 
 docker-engine:
 	@bash scripts/start-docker.sh
