@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode_str
 
-from fastfib.limits import DEFAULT_MAX_N, ENV_VAR
+from fastfib.limits import DEFAULT_MAX_N, ENV_VAR, largest_max_n
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
@@ -79,6 +79,7 @@ def test_settings_come_from_parameters(template: dict[str, Any]) -> None:
     assert function["MemorySize"] == {"Ref": "MemorySize"} and function["Timeout"] == {"Ref": "Timeout"}
     assert function["Environment"]["Variables"] == {ENV_VAR: {"Ref": "MaxN"}}
     assert params["MaxN"]["Default"] == DEFAULT_MAX_N  # the handler's own default
+    assert params["MaxN"]["MaxValue"] == largest_max_n()  # a larger value would stop the start-up
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["LoggingConfig"]["ApplicationLogLevel"] == {"Ref": "LogLevel"}
     assert "ApiUrl" in template["Outputs"]
