@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -34,7 +32,7 @@ from containers import (
     layers,
     resolve_in,
 )
-from rie import free_port, invoke, wait_for_port
+from rie import make_serve_and_invoke
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docker"))
@@ -266,18 +264,9 @@ def test_nothing_compiles_at_start_up(variant: Variant) -> None:
 
 
 def test_make_run_answers_curl(images: list[str]) -> None:
-    port, api_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "-C", str(ROOT), "run", f"PORT={port}", f"RUNTIME_API_PORT={api_port}",
-         "DOCKER_RUN_FLAGS=--network host", *images],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_for_port(port, timeout=60)
-        assert invoke(port, '{"n":7}') == (200, b'{"result":13}')
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    answer, output = make_serve_and_invoke("run", '{"n":7}', "DOCKER_RUN_FLAGS=--network host", *images)
+    assert answer == (200, b'{"result":13}')
+    assert "serves one request at a time" in output
 
 
 def _in_slim(entries: dict, path: str) -> bool:

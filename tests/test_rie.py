@@ -330,22 +330,8 @@ def test_text_log_format_is_one_line_per_invocation(raw_rie: HostRie) -> None:
 
 
 def test_make_serve_says_one_request_at_a_time_and_answers() -> None:
-    import os
-    import signal
-    import subprocess
+    from rie import make_serve_and_invoke
 
-    from rie import free_port, invoke, wait_for_port
-
-    root = EVENTS.parent
-    port, api_port = free_port(), free_port()
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "-C", str(root), "serve", f"PORT={port}", f"RUNTIME_API_PORT={api_port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_for_port(port, timeout=60)
-        assert invoke(port, '{"n":7}') == (200, b'{"result":13}')
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        out = proc.communicate(timeout=30)[0]
-    assert "serves one request at a time" in out
+    answer, output = make_serve_and_invoke("serve", '{"n":7}')
+    assert answer == (200, b'{"result":13}')
+    assert "serves one request at a time" in output

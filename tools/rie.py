@@ -63,6 +63,30 @@ def invoke(port: int, payload: bytes | str, timeout: float = 60.0) -> tuple[int,
         return err.code, err.read()
 
 
+def make_serve_and_invoke(
+    target: str, payload: bytes | str, *make_args: str, timeout: float = 60.0
+) -> tuple[tuple[int, bytes], str]:
+    """Run ``make TARGET PORT=… RUNTIME_API_PORT=…`` (make serve, make run), invoke it once, then stop it.
+
+    Returns the invocation's (HTTP status, body) and everything make printed.
+    make and what it starts run in a session of their own, stopped as one.
+    """
+    import signal
+
+    port, api_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(ROOT), target, f"PORT={port}", f"RUNTIME_API_PORT={api_port}", *make_args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, timeout=timeout)
+        answer = invoke(port, payload)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        output = proc.communicate(timeout=30)[0]
+    return answer, output
+
+
 def init_durations_ms(log: str) -> list[float]:
     """Every ``INIT REPORT(durationMs: …)`` figure in an RIE log, in order."""
     return [float(x) for x in _INIT_REPORT.findall(log)]
