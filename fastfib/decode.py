@@ -101,14 +101,10 @@ def raw_request(event: object) -> FibRequest:
     """The request in a raw invocation event such as ``{"n": 7}`` or ``{"n": 10**100, "mod": 97}``."""
     if not isinstance(event, dict):
         raise InvalidInput(f'event must be a JSON object like {{"n": 7}}, got {json_type(event)}')
-    return _from_object(event, "event")
-
-
-def _from_object(obj: Mapping[str, Any], where: str) -> FibRequest:
-    if "n" not in obj:
-        raise InvalidInput(f'n is required: the {where} must be a JSON object like {{"n": 7}}')
-    n = _json_int(obj["n"], "n")
-    mod = _json_int(obj["mod"], "mod") if "mod" in obj else None
+    if "n" not in event:
+        raise InvalidInput('n is required: the event must be a JSON object like {"n": 7}')
+    n = _json_int(event["n"], "n")
+    mod = _json_int(event["mod"], "mod") if "mod" in event else None
     return FibRequest(n, mod)
 
 
@@ -195,8 +191,10 @@ def _query(event: HttpEvent) -> dict[str, list[Any]]:
             raise InvalidInput(f"the query string must have at most {MAX_QUERY_FIELDS} parameters")
         for pair in event.raw_query.split("&"):
             name, _, value = pair.partition("=")
-            if len(name) <= _MAX_ENCODED_NAME and unquote_plus(name) in FIELDS:
-                found.setdefault(unquote_plus(name), []).append(unquote_plus(value))
+            if len(name) <= _MAX_ENCODED_NAME:
+                name = unquote_plus(name)
+                if name in FIELDS:
+                    found.setdefault(name, []).append(unquote_plus(value))
         return found
     if event.multi_query is not None:
         items = _mapping(event.multi_query, "multiValueQueryStringParameters")

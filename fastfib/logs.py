@@ -40,6 +40,9 @@ def log_invocation(
     handler: str, request: Optional[FibRequest], digits: int, started: float, outcome: str, failed: bool = False
 ) -> None:
     """Log one invocation: its fields, at INFO, or at ERROR with the current exception if ``failed``."""
+    level = logging.ERROR if failed else logging.INFO
+    if not logger.isEnabledFor(level):  # e.g. AWS_LAMBDA_LOG_LEVEL=WARN: no record, so no fields either
+        return
     fields = {
         "handler": handler,
         "n": describe(request.n) if request else None,
@@ -48,9 +51,6 @@ def log_invocation(
         "duration_ms": round((time.perf_counter() - started) * 1000, 3),
         "outcome": outcome,
     }
-    level = logging.ERROR if failed else logging.INFO
-    if not logger.isEnabledFor(level):
-        return
     if _JSON_FORMAT:
         logger.log(level, "fastfib %s %s", handler, outcome, extra=fields, exc_info=failed)
     else:
