@@ -6,8 +6,8 @@ fresh ``gmpy2.mpz`` made through gmpy2's C API.  The arithmetic runs with
 the GIL released once the numbers are large enough for that to pay.
 
 With get_threads() > 1, the two squarings of each doubling step and the
-halves of the last product run on two threads once the operands pass
-ff_par_mul_bits, and decimal output is split into up to get_threads()
+two residues of the last product (mod B^h - 1 and B^h + 1) run on two
+threads once the operands pass ff_par_mul_bits, and decimal output is split into up to get_threads()
 pieces once it passes ff_par_digits (csrc/ff_par.h, over the persistent
 worker pool of csrc/ff_pool.h).  With 1 thread the serial code runs.
 
@@ -69,6 +69,8 @@ cdef extern from "ff_par.h" nogil:
     long ff_spin_ns
     void ff_prestart(int)
     void ff_set_serial_call(int)
+    int ff_crt_enabled                    # products may split by residues (GMP internals)
+    int ff_crt_available()
 
 cdef extern from "gmp.h" nogil:
     void mpz_fib_ui(mpz_ptr, unsigned long)
@@ -627,6 +629,29 @@ def _set_thresholds(mul_bits=None, digits=None, spin_ns=None):
     if spin_ns is not None:
         ff_spin_ns = max(0, spin_ns)
     return old
+
+
+def _residue_split(enable=None):
+    """Private test and benchmark knob: let large products split by residues
+    (True) or only in halves of one factor (False); returns whether they split
+    by residues now, which also needs GMP's internals to pass their self-check."""
+    global ff_crt_enabled
+    if enable is not None:
+        ff_crt_enabled = 1 if enable else 0
+    return bool(ff_crt_available())
+
+
+def _product(mpz x, mpz y):
+    """Private, for tests: x*y as fastfib's own products compute it (ff_mul with
+    get_threads() threads and the current thresholds; the square path when y is x).
+    No memory check: keep the operands small."""
+    cdef mpz out = GMPy_MPZ_New(NULL)
+    cdef mpz_ptr o = MPZ(out)
+    cdef mpz_srcptr a = MPZ(x)
+    cdef mpz_srcptr b = MPZ(y)
+    with nogil:
+        ff_mul(o, a, b)
+    return out
 
 
 def _workers_started():

@@ -24,6 +24,193 @@ static void ff_set_serial_call(int on) { ff_serial_call = on; }
 static unsigned long ff_par_mul_bits = 1UL << 17;   /* operand bits of a doubling step */
 static unsigned long ff_par_digits = 100000;        /* decimal digits of a number */
 
+/* --- products split by residues -------------------------------------------
+ *
+ * A product x*y of P limbs is fixed by its residues mod B^h - 1 and mod
+ * B^h + 1 once 2h >= P (B = 2^GMP_NUMB_BITS).  Every large mpz_mul already
+ * works that way (Schönhage–Strassen through mpn_mulmod_bnm1): the two
+ * residues are independent halves of about equal cost.  Computing them on two
+ * threads halves a product's time with no extra work, and joining them (the
+ * Chinese remainder step below) is linear.  GMP exports the halves only as
+ * internal functions; they are weak references here, so a libgmp without
+ * them still loads, and a self-check against mpz_mul decides once whether
+ * they are used (ff_crt_available).  Without them, a product splits x in halves.
+ */
+extern mp_limb_t __gmpn_mul_fft(mp_ptr, mp_size_t, mp_srcptr, mp_size_t, mp_srcptr, mp_size_t, int)
+    __attribute__((weak));
+extern void __gmpn_mulmod_bnm1(mp_ptr, mp_size_t, mp_srcptr, mp_size_t, mp_srcptr, mp_size_t, mp_ptr)
+    __attribute__((weak));
+extern void __gmpn_sqrmod_bnm1(mp_ptr, mp_size_t, mp_srcptr, mp_size_t, mp_ptr) __attribute__((weak));
+extern mp_size_t __gmpn_mulmod_bnm1_next_size(mp_size_t) __attribute__((weak));
+extern int __gmpn_fft_best_k(mp_size_t, int) __attribute__((weak));
+
+/* Below this many limbs in h, GMP itself would not use its FFT. */
+#define FF_CRT_MIN_LIMBS 1024
+/* 1: use the residue split when the self-check passed; 0: never (tests). */
+static int ff_crt_enabled = 1;
+static int ff_crt_checked = 0;   /* 0 unknown, 1 passed, -1 failed */
+
+typedef struct {
+    mp_srcptr xp, yp;   /* |x| and |y|, xn >= yn >= 1 */
+    mp_size_t xn, yn;
+    int sq;             /* y is x */
+    mp_size_t h;        /* the residues are mod B^h - 1 and B^h + 1 */
+    int k;              /* FFT depth for mod B^h + 1 */
+    mp_ptr rm;          /* h limbs: x*y mod B^h - 1 (B^h - 1 may stand for 0) */
+    mp_ptr rp;          /* h + 1 limbs: x*y mod B^h + 1, in [0, B^h] */
+    int failed;         /* a task could not get memory */
+} ff_crt;
+
+/* {f, h} = {a, an} mod B^h - 1, not fully reduced (B^h - 1 may stand for 0). */
+static void ff_fold(mp_ptr f, mp_srcptr a, mp_size_t an, mp_size_t h) {
+    mp_limb_t cy = 0;
+    mp_size_t off;
+    memset(f, 0, (size_t)h * sizeof(mp_limb_t));
+    for (off = 0; off < an; off += h)           /* B^h = 1 */
+        cy += mpn_add(f, f, h, a + off, an - off < h ? an - off : h);
+    while (cy) cy = mpn_add_1(f, f, h, cy);     /* end-around carry */
+}
+
+static void ff_crt_minus(void *p) {
+    ff_crt *c = (ff_crt *)p;
+    mp_size_t h = c->h, an = c->xn, bn = c->yn;
+    mp_srcptr a = c->xp, b = c->yp;
+    /* Two folded operands and GMP's scratch (at most 2h + 4 limbs). */
+    mp_ptr buf = (mp_ptr)malloc((size_t)(4 * h + 8) * sizeof(mp_limb_t));
+    if (buf == NULL) { c->failed = 1; return; }
+    if (an > h) { ff_fold(buf, a, an, h); a = buf; an = h; }
+    if (c->sq) {
+        __gmpn_sqrmod_bnm1(c->rm, h, a, an, buf + 2 * h);
+    } else {
+        if (bn > h) { ff_fold(buf + h, b, bn, h); b = buf + h; bn = h; }
+        if (an < bn) { mp_srcptr t = a; a = b; b = t; mp_size_t tn = an; an = bn; bn = tn; }
+        __gmpn_mulmod_bnm1(c->rm, h, a, an, b, bn, buf + 2 * h);
+    }
+    free(buf);
+}
+
+static void ff_crt_plus(void *p) {
+    ff_crt *c = (ff_crt *)p;
+    /* mpn_mul_fft reduces longer operands itself; the same pointers mean a square. */
+    c->rp[c->h] = __gmpn_mul_fft(c->rp, c->h, c->xp, c->xn, c->sq ? c->xp : c->yp, c->sq ? c->xn : c->yn, c->k);
+}
+
+/* Fill c for |x|*|y| and allocate its residues; 0 if the split does not
+ * apply (too small, or no memory): the caller then multiplies otherwise. */
+static int ff_crt_plan_raw(ff_crt *c, mp_srcptr xp, mp_size_t xn, mp_srcptr yp, mp_size_t yn, int sq) {
+    mp_size_t h;
+    int k;
+    if (xn < yn) { mp_srcptr t = xp; xp = yp; yp = t; mp_size_t tn = xn; xn = yn; yn = tn; }
+    if (yn < 1) return 0;
+    h = __gmpn_mulmod_bnm1_next_size(xn + yn) / 2;
+    if (h < FF_CRT_MIN_LIMBS || 2 * h < xn + yn) return 0;
+    k = __gmpn_fft_best_k(h, sq);
+    while (k > 0 && (h & ((1L << k) - 1)) != 0) k--;
+    if (k < 4) return 0;                         /* GMP's FFT_FIRST_K */
+    c->xp = xp; c->xn = xn; c->yp = yp; c->yn = yn; c->sq = sq;
+    c->h = h; c->k = k; c->failed = 0;
+    c->rm = (mp_ptr)malloc((size_t)(2 * h + 1) * sizeof(mp_limb_t));
+    if (c->rm == NULL) return 0;
+    c->rp = c->rm + h;
+    return 1;
+}
+
+/* out = (the product c holds) * sign, by the Chinese remainder theorem:
+ *   out = rp + (B^h + 1) t,  t = (rm - rp) / 2 mod (B^h - 1),
+ * since B^h + 1 = 2 mod B^h - 1.  With rp <= B^h and t <= B^h - 2,
+ * out < B^2h - 1, so it is the product itself.  Frees c's residues; returns
+ * 0 (out untouched) if a task failed. */
+static int ff_crt_join(mpz_ptr out, ff_crt *c, int sign) {
+    mpz_t rm, rp, t, m;
+    mp_bitcnt_t hb = (mp_bitcnt_t)c->h * GMP_NUMB_BITS;
+    if (c->failed) { free(c->rm); return 0; }
+    mpz_roinit_n(rm, c->rm, c->h);
+    mpz_roinit_n(rp, c->rp, c->h + 1);
+    mpz_init2(m, hb + GMP_NUMB_BITS);
+    mpz_setbit(m, hb);
+    mpz_sub_ui(m, m, 1);                         /* m = B^h - 1 */
+    mpz_init2(t, hb + GMP_NUMB_BITS);
+    mpz_sub(t, rm, rp);                          /* in [-B^h, B^h - 1] */
+    while (mpz_sgn(t) < 0) mpz_add(t, t, m);     /* at most twice */
+    if (mpz_cmp(t, m) == 0) mpz_set_ui(t, 0);   /* rm = B^h - 1 standing for 0 (and rp = 0) */
+    if (mpz_odd_p(t)) mpz_add(t, t, m);          /* m is odd: now even, < 2m */
+    mpz_fdiv_q_2exp(t, t, 1);
+    mpz_realloc2(out, 2 * hb + GMP_NUMB_BITS);
+    mpz_mul_2exp(out, t, hb);
+    mpz_add(out, out, t);
+    mpz_add(out, out, rp);
+    if (sign < 0) mpz_neg(out, out);
+    mpz_clear(t);
+    mpz_clear(m);
+    free(c->rm);
+    return 1;
+}
+
+/* Once: do GMP's internals exist and give mpz_mul's products?  Checked on a
+ * product and a square of the sizes the split takes, with all-ones and mixed
+ * limbs (the Chinese remainder step's edge cases). */
+static int ff_crt_self_check(void) {
+    mpz_t x, y, want, got;
+    ff_crt c;
+    mp_size_t xn = 3 * FF_CRT_MIN_LIMBS, yn = 3 * FF_CRT_MIN_LIMBS - 5, i;
+    int ok = 1, round, sq;
+    if (!__gmpn_mul_fft || !__gmpn_mulmod_bnm1 || !__gmpn_sqrmod_bnm1 || !__gmpn_mulmod_bnm1_next_size
+        || !__gmpn_fft_best_k || __GNU_MP_VERSION != 6 || gmp_version[0] != '6' || gmp_version[1] != '.')
+        return 0;
+    mpz_inits(x, y, want, got, NULL);
+    for (round = 0; round < 2 && ok; round++) {
+        mp_ptr xl = mpz_limbs_write(x, xn), yl = mpz_limbs_write(y, yn);
+        mp_limb_t s = 0x9e3779b97f4a7c15UL;
+        for (i = 0; i < xn; i++) { s = s * 6364136223846793005UL + 1442695040888963407UL; xl[i] = round ? ~(mp_limb_t)0 : s; }
+        for (i = 0; i < yn; i++) { s = s * 6364136223846793005UL + 1442695040888963407UL; yl[i] = round ? ~(mp_limb_t)0 : s; }
+        mpz_limbs_finish(x, xn);
+        mpz_limbs_finish(y, yn);
+        for (sq = 0; sq < 2 && ok; sq++) {
+            mpz_srcptr b = sq ? x : y;
+            mpz_mul(want, x, b);
+            if (!ff_crt_plan_raw(&c, mpz_limbs_read(x), xn, mpz_limbs_read(b), mpz_size(b), sq)) { ok = 0; break; }
+            ff_crt_minus(&c);
+            ff_crt_plus(&c);
+            ok = ff_crt_join(got, &c, 1) && mpz_cmp(got, want) == 0;
+        }
+    }
+    mpz_clears(x, y, want, got, NULL);
+    return ok;
+}
+
+/* Plan x*y for the residue split if it is enabled, passed its check and
+ * applies to these sizes. */
+static int ff_crt_plan(ff_crt *c, mpz_srcptr x, mpz_srcptr y) {
+    int sq = mpz_limbs_read(x) == mpz_limbs_read(y) && mpz_size(x) == mpz_size(y);
+    if (!ff_crt_enabled) return 0;
+    int state = __atomic_load_n(&ff_crt_checked, __ATOMIC_ACQUIRE);
+    if (state == 0) {                            /* two first callers may both check: harmless */
+        state = ff_crt_self_check() ? 1 : -1;
+        __atomic_store_n(&ff_crt_checked, state, __ATOMIC_RELEASE);
+    }
+    if (state < 0) return 0;
+    return ff_crt_plan_raw(c, mpz_limbs_read(x), (mp_size_t)mpz_size(x), mpz_limbs_read(y), (mp_size_t)mpz_size(y), sq);
+}
+
+/* 1 if products may use the residue split here (after its self-check). */
+static int ff_crt_available(void) {
+    ff_crt c;
+    mpz_t one;
+    mpz_init_set_ui(one, 1);
+    ff_crt_plan(&c, one, one);                   /* too small to plan: only runs the check */
+    mpz_clear(one);
+    return ff_crt_enabled && __atomic_load_n(&ff_crt_checked, __ATOMIC_ACQUIRE) > 0;
+}
+
+/* --- products ------------------------------------------------------------- */
+
+typedef struct { ff_crt *c; int plus; } ff_half_job;
+
+static void ff_half_task(void *p) {
+    ff_half_job *j = (ff_half_job *)p;
+    if (j->plus) ff_crt_plus(j->c); else ff_crt_minus(j->c);
+}
+
 typedef struct { mpz_ptr out; mpz_srcptr x, y; } ff_mul_job;
 
 static void ff_mul_task(void *p) {
@@ -31,27 +218,51 @@ static void ff_mul_task(void *p) {
     mpz_mul(j->out, j->x, j->y);
 }
 
-/* o1 = x1*y1 and o2 = x2*y2, at once when the operands are large. */
+/* o1 = x1*y1 and o2 = x2*y2 (no output aliases an input), at once when the
+ * operands are large; with 4 threads or more, each product also splits by
+ * residues, so four tasks run. */
 static void ff_mul2(mpz_ptr o1, mpz_srcptr x1, mpz_srcptr y1, mpz_ptr o2, mpz_srcptr x2, mpz_srcptr y2) {
     ff_mul_job jobs[2] = {{o1, x1, y1}, {o2, x2, y2}};
-    void *args[2] = {&jobs[0], &jobs[1]};
+    void *args[4] = {&jobs[0], &jobs[1]};
     int threads = FF_THREADS();
-    if (threads > 1 && mpz_sizeinbase(x1, 2) >= ff_par_mul_bits)
+    if (threads > 1 && mpz_sizeinbase(x1, 2) >= ff_par_mul_bits) {
+        ff_crt c[2];
+        if (threads >= 4 && ff_crt_plan(&c[0], x1, y1)) {
+            if (ff_crt_plan(&c[1], x2, y2)) {
+                ff_half_job halves[4] = {{&c[0], 0}, {&c[0], 1}, {&c[1], 0}, {&c[1], 1}};
+                int i;
+                for (i = 0; i < 4; i++) args[i] = &halves[i];
+                ff_run(4, ff_half_task, args, threads);
+                if (!ff_crt_join(o1, &c[0], mpz_sgn(x1) * mpz_sgn(y1))) mpz_mul(o1, x1, y1);
+                if (!ff_crt_join(o2, &c[1], mpz_sgn(x2) * mpz_sgn(y2))) mpz_mul(o2, x2, y2);
+                return;
+            }
+            free(c[0].rm);
+        }
         ff_run(2, ff_mul_task, args, threads);
-    else {
+    } else {
         mpz_mul(o1, x1, y1);
         mpz_mul(o2, x2, y2);
     }
 }
 
-/* out = x*y (out may alias neither x nor y): split x in two halves at a limb
- * boundary and multiply both by y at once, then shift and add. */
+/* out = x*y (out may alias neither x nor y), on two threads when large: by
+ * residues, else by splitting x in two halves at a limb boundary,
+ * multiplying both by y at once, then shifting and adding. */
 static void ff_mul(mpz_ptr out, mpz_srcptr x, mpz_srcptr y) {
     mp_size_t xn = mpz_size(x), half = xn / 2;
     mpz_t hi, lo, p1;
+    ff_crt c;
     if (FF_THREADS() <= 1 || mpz_sizeinbase(x, 2) < 2 * ff_par_mul_bits || half == 0) {
         mpz_mul(out, x, y);
         return;
+    }
+    if (ff_crt_plan(&c, x, y)) {
+        ff_half_job jobs[2] = {{&c, 0}, {&c, 1}};
+        void *args[2] = {&jobs[0], &jobs[1]};
+        ff_run(2, ff_half_task, args, FF_THREADS());
+        if (ff_crt_join(out, &c, mpz_sgn(x) * mpz_sgn(y)))
+            return;
     }
     mpz_t lo_copy;
     int copied = 0;

@@ -8,6 +8,7 @@ fast n take them here.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ LOW_BITS, LOW_DIGITS = 64, 50
 
 @pytest.fixture
 def low_thresholds() -> Iterator[None]:
-    """Force the parallel paths from tiny sizes; restore thresholds and threads afterwards."""
+    """Force the parallel paths from tiny sizes; restore thresholds, threads and the residue split afterwards."""
     threads = fastfib.get_threads()
     old = _core._set_thresholds(LOW_BITS, LOW_DIGITS)
     try:
@@ -36,6 +37,7 @@ def low_thresholds() -> Iterator[None]:
     finally:
         _core._set_thresholds(*old)
         fastfib.set_threads(threads)
+        _core._residue_split(True)
 
 
 def _all_results(n: int) -> tuple[object, ...]:
@@ -60,6 +62,59 @@ def test_one_to_four_threads_give_identical_results(spin_ns: int) -> None:
         for n in SAMPLE_N:
             assert _all_results(n) == serial[n], (k, n)
     assert _core._workers_started() >= 3  # the pool really ran
+
+
+def test_products_split_by_residues_here() -> None:
+    # The wheel's libgmp exports the internals the residue split needs, and
+    # they pass its self-check: the fast path is the one the other tests run.
+    assert _core._residue_split() is True
+
+
+@pytest.mark.usefixtures("low_thresholds")
+@pytest.mark.parametrize("residues", [True, False], ids=["residues", "halves"])
+def test_either_product_split_gives_gmps_values(residues: bool) -> None:
+    # n from 190,000 up makes the last product big enough for the residue split
+    # (h >= 1024 limbs); with 4 threads the doubling's squarings split too.
+    _core._residue_split(residues)
+    for k in (2, 4):
+        fastfib.set_threads(k)
+        for n in (190_001, 250_000, 400_003, 10**6):
+            assert fastfib.fib(n) == gmpy2.fib(n), (k, n)
+            assert fastfib.lucas(n) == gmpy2.lucas(n), (k, n)
+
+
+def _operand(bits: int, pattern: str, seed: int, negative: bool) -> gmpy2.mpz:
+    """A number of about `bits` bits: random, all ones, a power of two, or one past it."""
+    value = {
+        "random": random.Random(seed).getrandbits(bits) | (1 << (bits - 1)),
+        "ones": (1 << bits) - 1,
+        "power": 1 << bits,
+        "power+1": (1 << bits) + 1,
+    }[pattern]
+    return gmpy2.mpz(-value if negative else value)
+
+
+_operands = st.builds(
+    _operand,
+    st.integers(64 * 900, 64 * 9000),  # around the residue split's 1024-limb floor, and well past it
+    st.sampled_from(["random", "ones", "power", "power+1"]),
+    st.integers(0, 2**32),
+    st.booleans(),
+)
+
+
+@pytest.mark.usefixtures("low_thresholds")
+@settings(max_examples=200, deadline=None)
+@given(_operands, _operands, st.booleans(), st.sampled_from([2, 4]), st.booleans())
+def test_parallel_products_equal_gmps(x: gmpy2.mpz, y: gmpy2.mpz, square: bool, k: int, residues: bool) -> None:
+    # All-ones and power-of-two operands put the residues at 0, B^h - 1 and
+    # B^h, the edges of the Chinese remainder step.
+    _core._residue_split(residues)
+    fastfib.set_threads(k)
+    if square:
+        assert _core._product(x, x) == x * x
+    else:
+        assert _core._product(x, y) == x * y
 
 
 @pytest.mark.usefixtures("low_thresholds")
