@@ -1,9 +1,11 @@
 """Invocation latency and INIT duration through the real RIE on this host.
 
-Prints one Markdown table: p50 and p99 latency over CALLS sequential calls
+Prints Markdown tables: p50 and p99 latency over CALLS sequential calls
 for fastfib.handlers.raw at n = 7, 1e5 and 1e6, beside a trivial handler
-that returns b"{}" (the floor), and the median INIT duration that RIE logs
-over STARTS fresh starts of each.  Everything is measured in this one run.
+that returns b"{}" (the floor); the p50 latency at n = 1e6 and 1e7 with
+FASTFIB_THREADS=1 beside the default (every CPU this process may use),
+in alternating rounds; and the median INIT duration that RIE logs over
+STARTS fresh starts of each.  Everything is measured in this one run.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import time
 from pathlib import Path
 
 from rie import HostRie, init_durations_ms
+
+from fastfib._api import available_cpus
 
 TOOLS = Path(__file__).resolve().parent
 
@@ -35,6 +39,30 @@ def latency_ms(rie: HostRie, payload: bytes, calls: int) -> list[float]:
         samples.append((time.perf_counter() - start) * 1000)
         assert status == 200
     return samples
+
+
+def thread_rows(env: dict[str, str], calls: int, rounds: int = 5) -> list[str]:
+    """p50 latency of the raw handler at n = 1e6 and 1e7 on 1 thread and on the default N.
+
+    Two runtimes run side by side and take turns, a few calls each, so load
+    from elsewhere on the machine slows both alike.
+    """
+    ns = (10**6, 10**7)
+    one = {**env, "FASTFIB_THREADS": "1"}
+    default = {k: v for k, v in env.items() if k != "FASTFIB_THREADS"}
+    samples: dict[tuple[str, int], list[float]] = {(w, n): [] for w in ("1", "N") for n in ns}
+    with HostRie("fastfib.handlers.raw", env=one) as serial, HostRie("fastfib.handlers.raw", env=default) as parallel:
+        for n in ns:
+            per_round = max(1, (calls if n < 10**7 else calls // 10) // rounds)
+            for _ in range(rounds):
+                for which, rie in (("1", serial), ("N", parallel)):
+                    samples[which, n] += latency_ms(rie, b'{"n":%d}' % n, per_round)
+    # The runtimes are children of this process: same affinity, same cgroup.
+    rows = [f"| n | 1 thread, p50 | N = {available_cpus()} threads, p50 | ratio |", "|---|---|---|---|"]
+    for n in ns:
+        p1, pn = percentiles(samples["1", n])[0], percentiles(samples["N", n])[0]
+        rows.append(f"| 10^{len(str(n)) - 1} | {p1:.1f} ms | {pn:.1f} ms | {pn / p1:.2f}× |")
+    return rows
 
 
 def median_init_ms(handler: str, starts: int, env: dict[str, str]) -> float:
@@ -61,6 +89,8 @@ def main() -> int:
         for n in (7, 10**5, 10**6):
             p50, p99 = percentiles(latency_ms(rie, b'{"n":%d}' % n, args.calls))
             rows.append(f'| fastfib raw | `{{"n":{n}}}` | {p50:.3f} ms | {p99:.3f} ms | {p50 / floor_p50:.2f}× |')
+
+    rows += ["", *thread_rows(env, args.calls)]
 
     init_floor = median_init_ms("trivial_handler.handler", args.starts, env)
     init_raw = median_init_ms("fastfib.handlers.raw", args.starts, env)
