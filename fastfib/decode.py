@@ -53,7 +53,7 @@ def json_type(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int):
+    if isinstance(value, (int, LongInt)):
         return "an integer"
     if isinstance(value, float):
         return f"a non-integer number ({value!r})"
@@ -66,22 +66,81 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
-class _IntLiteral(str):
-    """An integer literal from a JSON body, kept as text until a field that is read needs its value.
+class LongInt:
+    """An integer literal longer than JSON_INT_DIGITS, from JSON that fastfib decodes, kept as its text.
 
-    So an ignored field costs nothing however long its digits, and a read one
-    is parsed by GMP, with no 4300-digit limit and no quadratic conversion.
+    Python's int() refuses it (the 4300-digit guard), and with the guard
+    lifted it parses in quadratic time before 3.12.  Kept as text, an
+    ignored one costs nothing, and a read one (n or mod) is parsed by GMP.
     """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"LongInt(<{len(self.text)} characters>)"
+
+
+def _parse_int(text: str) -> int | LongInt:
+    # A plain function, not a type: json calls it for every integer, and a
+    # 6 MB event can hold 3 million of them (a str subclass here took 1.7 s).
+    if len(text) <= JSON_INT_DIGITS:
+        try:
+            return int(text)
+        except ValueError:  # a lower int_max_str_digits set by the application
+            pass
+    return LongInt(text)
+
+
+class RepeatedNames(dict):  # type: ignore[type-arg]
+    """A JSON object in which some names appear more than once; as with json, the last value is kept."""
+
+    __slots__ = ("repeated",)
+    repeated: frozenset[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    counts: dict[str, int] = {}
+    for name, _ in pairs:
+        counts[name] = counts.get(name, 0) + 1
+    marked = RepeatedNames(obj)
+    marked.repeated = frozenset(name for name, count in counts.items() if count > 1)
+    return marked
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode JSON the way fastfib reads events and bodies.
+
+    Integers longer than JSON_INT_DIGITS become LongInt, and an object with a
+    repeated name becomes a RepeatedNames.  Raises ValueError for text that
+    is not JSON (or bytes that are not UTF-8/16/32) and RecursionError for
+    JSON nested too deeply, as json.loads does.
+    """
+    return json.loads(text, parse_int=_parse_int, object_pairs_hook=_object)
+
+
+def _check_once(obj: Mapping[str, Any], where: str) -> None:
+    """n and mod may not be repeated: which value was meant is ambiguous, and JSON parsers disagree."""
+    repeated = getattr(obj, "repeated", ())
+    for field in FIELDS:
+        if field in repeated:
+            raise InvalidInput(f"{field} must appear once in the {where}")
 
 
 def _json_int(value: object, field: str) -> int:
     """A JSON integer, strictly: no booleans, no floats (even 7.0), no strings.
 
-    The one exception: an integer longer than JSON_INT_DIGITS, which the
-    runtime's decoder refuses as a number, may be a string of decimal digits.
+    The one exception: an integer longer than JSON_INT_DIGITS, which Python's
+    int() refuses, may also come as a string of decimal digits (for
+    decoders other than fastfib's, which would refuse it as a number).
     """
-    if isinstance(value, _IntLiteral):
-        return parse_decimal(value)
+    if isinstance(value, LongInt):
+        return parse_decimal(value.text)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and len(value.lstrip("-")) > JSON_INT_DIGITS:
@@ -101,6 +160,7 @@ def raw_request(event: object) -> FibRequest:
     """The request in a raw invocation event such as ``{"n": 7}`` or ``{"n": 10**100, "mod": 97}``."""
     if not isinstance(event, dict):
         raise InvalidInput(f'event must be a JSON object like {{"n": 7}}, got {json_type(event)}')
+    _check_once(event, "event")
     if "n" not in event:
         raise InvalidInput('n is required: the event must be a JSON object like {"n": 7}')
     n = _json_int(event["n"], "n")
@@ -166,13 +226,14 @@ def _body_object(event: HttpEvent) -> Mapping[str, Any]:
         except ValueError:  # binascii.Error, or non-ASCII text
             raise InvalidInput("body is marked isBase64Encoded but is not valid base64") from None
     try:
-        obj = json.loads(text, parse_int=_IntLiteral)
+        obj = loads(text)
     except RecursionError:
         raise InvalidInput("body nests arrays or objects too deeply") from None
     except ValueError:  # JSONDecodeError, or bytes that are not UTF-8/16/32
         raise InvalidInput('body must be valid JSON like {"n": 7}') from None
     if not isinstance(obj, dict):
         raise InvalidInput(f'body must be a JSON object like {{"n": 7}}, got {json_type(obj)}')
+    _check_once(obj, "body")
     return obj
 
 

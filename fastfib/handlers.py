@@ -8,7 +8,9 @@ client sends; and 500, with a generic message, only for a fault of our own.
 It raises InvalidInput only for an event with no proxy shape at all.
 
 The limits are read once, when this module is imported (``fastfib.limits``);
-an invalid ``FASTFIB_MAX_N`` stops the start-up.  Each invocation logs one
+an invalid ``FASTFIB_MAX_N`` stops the start-up.  Importing it also makes
+the awslambdaric in this process decode events with fastfib's JSON rules
+(``fastfib.runtime``): long integers kept as text, repeated n or mod refused.  Each invocation logs one
 record through :mod:`logging` (see ``fastfib.logs``), never the result.
 """
 
@@ -23,6 +25,7 @@ from fastfib.events import HttpEvent
 from fastfib.limits import Limits
 from fastfib.logs import log_invocation
 from fastfib.responses import error_json, http_response, result_json
+from fastfib.runtime import install
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -34,6 +37,8 @@ __all__ = ["raw", "apigw", "InvalidInput", "InputTooLarge", "LIMITS", "MAX_N"]
 LIMITS = Limits.from_env()
 #: Largest |n| served without ``mod``.
 MAX_N = LIMITS.max_n
+#: Whether awslambdaric decodes this process's events with fastfib.decode.loads.
+DECODER_INSTALLED = install()
 
 
 def _digits(request: FibRequest) -> bytes:

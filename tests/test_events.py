@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
-from fastfib.decode import FibRequest, http_request, raw_request
+from fastfib.decode import FibRequest, LongInt, RepeatedNames, http_request, json_type, loads, raw_request
 from fastfib.errors import InvalidInput, MethodNotAllowed
 from fastfib.events import ALB, HTTP_V2, REST_V1, HttpEvent
 
@@ -196,7 +197,10 @@ def test_ignored_body_integers_are_never_converted(sample_event, monkeypatch: py
     event = sample_event("apigw_v2")
     event["body"] = '{"x": %s, "y": [%s], "n": 12}' % ("9" * 100_000, "1" * 100_000)
     assert http_request(HttpEvent.parse(event)) == FibRequest(12)
-    assert converted == [2]
+    assert converted == []  # 12 is short enough for int(); the long ones stay text
+    event["body"] = '{"x": %s, "n": 1%s}' % ("9" * 100_000, "0" * 5000)
+    assert http_request(HttpEvent.parse(event)) == FibRequest(10**5000)
+    assert converted == [5001]  # only the field that is read
 
 
 def test_only_n_and_mod_are_url_decoded(sample_event, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,3 +258,45 @@ def test_integers_past_the_json_digit_limit_may_be_decimal_strings() -> None:
         raw_request({"n": "9" * 4300})  # short enough to be a JSON number: must be one
     with pytest.raises(InvalidInput, match=r"^mod as a string must be decimal digits .*, got '1111.*'...$"):
         raw_request({"n": 7, "mod": "1" * 4400 + "x"})
+
+
+# --- fastfib's JSON rules (decode.loads), for bodies and, through fastfib.runtime, events ---
+
+
+def test_loads_keeps_long_integers_as_text_and_short_ones_as_ints() -> None:
+    short, long_ = "9" * 4300, "-" + "9" * 4300
+    value = loads('{"a": %s, "b": %s, "c": [1, -0, 2.5]}' % (short, long_))
+    assert value["a"] == 10**4300 - 1 and type(value["a"]) is int
+    assert isinstance(value["b"], LongInt) and value["b"].text == long_
+    assert value["c"] == [1, 0, 2.5]
+    assert json_type(value["b"]) == "an integer"
+    assert raw_request(loads('{"n": 1%s, "mod": 97}' % ("0" * 5000))) == FibRequest(10**5000, 97)
+    assert raw_request(loads('{"n": 7, "ignored": %s}' % ("9" * 100_000))) == FibRequest(7)
+
+
+def test_loads_notes_repeated_names_at_any_depth() -> None:
+    value = loads('{"n": 7, "x": {"a": 1, "a": 2}, "n": 8}')
+    assert isinstance(value, RepeatedNames) and value.repeated == frozenset({"n"}) and value["n"] == 8
+    assert isinstance(value["x"], RepeatedNames) and value["x"].repeated == frozenset({"a"})
+    assert type(loads('{"n": 7, "m": 7}')) is dict
+
+
+@pytest.mark.parametrize("text", ['{"n": 7, "n": 8}', '{"n": 7, "mod": 5, "mod": 5}', '{"n": 7, "n": 7}'])
+def test_a_repeated_n_or_mod_is_refused_in_events_and_bodies(sample_event, text: str) -> None:
+    field = "mod" if '"mod": 5, "mod"' in text else "n"
+    with pytest.raises(InvalidInput, match=f"^{field} must appear once in the event$"):
+        raw_request(loads(text))
+    event = sample_event("apigw_v2")
+    event["body"] = text
+    with pytest.raises(InvalidInput, match=f"^{field} must appear once in the body$"):
+        http_request(HttpEvent.parse(event))
+    # A repeated name that is not read is no fault.
+    assert raw_request(loads('{"n": 7, "x": 1, "x": 2}')) == FibRequest(7)
+
+
+def test_long_integers_elsewhere_in_a_proxy_event_are_integers_not_strings(sample_event) -> None:
+    event = sample_event("apigw_v1")
+    text = json.dumps(event).replace('"GET"', "1" + "0" * 5000).replace('"body": null', '"body": %s' % ("2" * 5000))
+    http = HttpEvent.parse(loads(text))
+    with pytest.raises(InvalidInput, match="^the HTTP method must be a non-empty string, got an integer$"):
+        http_request(http)

@@ -411,3 +411,64 @@ def test_loading_the_handlers_imports_nothing_else_from_the_stdlib() -> None:
     assert "fastfib.handlers" in added, proc.stderr
     others = {m for m in added if not m.startswith(("fastfib", "gmpy2", "_cython_"))}
     assert others <= {"cython_runtime", "resource"}, others
+
+
+_DECODER_CHECK = r"""
+import json, sys
+import awslambdaric.lambda_runtime_marshaller as m
+from awslambdaric.lambda_runtime_exception import FaultException
+
+marshaller = m.LambdaMarshaller()
+
+def decode_or_error(text):
+    try:
+        return marshaller.unmarshal_request(text)
+    except FaultException as exc:
+        return [exc.exception_type, exc.msg]
+
+BAD = [b'{"n":', b"[" * 100_000, b"\xff{}", b'{"n":7}}']
+before = [decode_or_error(text) for text in BAD]
+
+import fastfib.handlers as h
+from fastfib import runtime
+
+def call(text):
+    try:
+        return h.raw(marshaller.unmarshal_request(text)).decode()
+    except (h.InvalidInput, h.InputTooLarge) as exc:
+        return type(exc).__name__ + ": " + str(exc)
+
+print(json.dumps({
+    "installed": [h.DECODER_INSTALLED, runtime.install()],
+    "same_errors": [decode_or_error(text) for text in BAD] == before,
+    "errors": before,
+    "plain": marshaller.unmarshal_request(b"raw bytes", "application/octet-stream").decode(),
+    "long_n_with_mod": call(b'{"n":1%s,"mod":1000}' % (b"0" * 5000)),
+    "long_n": call(b'{"n":1%s}' % (b"0" * 5000)),
+    "ignored_long": call(b'{"n":12,"x":[%s]}' % (b"9" * 100_000)),
+    "repeated": call(b'{"n":7,"n":8}'),
+}))
+"""
+
+
+def test_the_handlers_make_awslambdaric_decode_with_fastfibs_rules() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _DECODER_CHECK], capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["installed"] == [True, True]
+    # What fastfib's decoder refuses still gets awslambdaric's own error, word for word.
+    assert out["same_errors"] and all(error[0] == "Runtime.UnmarshalError" for error in out["errors"])
+    assert out["plain"] == "raw bytes"  # not JSON: passed through, as before
+    n = 10**5000
+    assert out["long_n_with_mod"] == '{"result":%d}' % (gmpy2.fib(n % 1500) % 1000)
+    assert out["long_n"].startswith("InputTooLarge: n=<16610-bit integer> is above the limit: |n| must be at most")
+    assert out["ignored_long"] == '{"result":144}'
+    assert out["repeated"] == "InvalidInput: n must appear once in the event"
+
+
+def test_without_awslambdaric_the_handlers_change_nothing() -> None:
+    code = "import sys, fastfib.handlers as h; print(h.DECODER_INSTALLED, any(m.startswith('awslambdaric') for m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=60)
+    assert proc.stdout.split() == ["False", "False"], proc.stderr

@@ -29,12 +29,16 @@ def _proxy(name: str, **changes: object) -> bytes:
 RAW = {
     "3 ignored 1e6-digit integers": b'{"n":7,"a":%s,"b":%s,"c":%s}' % ((b"9" * MB,) * 3),
     "1400 ignored 4300-digit integers": b'{"n":7,"x":[%s]}' % b",".join([b"9" * 4300] * 1400),
+    "3e6 ignored small integers": b'{"n":7,"x":[%s]}' % b",".join([b"1"] * (3 * MB - 10)),
+    "a name repeated 1e6 times": b"{" + b'"x":1,' * MB + b'"n":7}',
     "6 MB of nesting": b"[" * (6 * MB),
     "6 MB ignored string of escapes": b'{"n":7,"x":"' + b"\\u00e9" * MB + b'"}',
     "n as a 2e6-digit string, mod 2**64-59": b'{"n":"%s","mod":18446744073709551557}' % (b"9" * 2 * MB),
 }
 APIGW = {
     "body: 3 ignored 1e6-digit integers": _proxy("apigw_v2", body='{"a":%s,"b":%s,"c":%s,"n":7}' % (("9" * MB,) * 3)),
+    "body: 3e6 ignored small integers": _proxy("apigw_v2", body='{"n":7,"x":[%s]}' % ",".join(["1"] * (3 * MB - 2000))),
+    "event: an ignored 6e6-digit integer": _proxy("apigw_v2")[:-1] + b',"x":%s}' % (b"9" * (6 * MB - 2000)),
     "body: n of 2e6 digits, no mod": _proxy("apigw_v2", body='{"n":%s}' % ("9" * 2 * MB)),
     "method: 3e6 quotes": _proxy("apigw_v1", httpMethod='"' * 3 * MB),
     "query: 1.5e6 repeats of n": _proxy("function_url", rawQueryString="n=1&" * (3 * MB // 2)),
