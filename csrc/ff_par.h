@@ -146,36 +146,41 @@ static int ff_crt_join(mpz_ptr out, ff_crt *c, int sign) {
     return 1;
 }
 
-/* Once: do GMP's internals exist and give mpz_mul's products?  Checked on a
- * product and a square of the sizes the split takes, with all-ones and mixed
- * limbs (the Chinese remainder step's edge cases). */
+/* Do GMP's internals exist and give mpz_mul's products?  1 yes, 0 no, -1
+ * unknown (no memory to test now).  Checked on a product and a square of
+ * the sizes the split takes, with all-ones and mixed limbs (the Chinese
+ * remainder step's edge cases). */
 static int ff_crt_self_check(void) {
     mpz_t x, y, want, got;
     ff_crt c;
     mp_size_t xn = 3 * FF_CRT_MIN_LIMBS, yn = 3 * FF_CRT_MIN_LIMBS - 5, i;
-    int ok = 1, round, sq;
+    int result = 1, round, sq;
     if (!__gmpn_mul_fft || !__gmpn_mulmod_bnm1 || !__gmpn_sqrmod_bnm1 || !__gmpn_mulmod_bnm1_next_size
         || !__gmpn_fft_best_k || __GNU_MP_VERSION != 6 || gmp_version[0] != '6' || gmp_version[1] != '.')
         return 0;
     mpz_inits(x, y, want, got, NULL);
-    for (round = 0; round < 2 && ok; round++) {
+    for (round = 0; round < 2 && result == 1; round++) {
         mp_ptr xl = mpz_limbs_write(x, xn), yl = mpz_limbs_write(y, yn);
         mp_limb_t s = 0x9e3779b97f4a7c15UL;
         for (i = 0; i < xn; i++) { s = s * 6364136223846793005UL + 1442695040888963407UL; xl[i] = round ? ~(mp_limb_t)0 : s; }
         for (i = 0; i < yn; i++) { s = s * 6364136223846793005UL + 1442695040888963407UL; yl[i] = round ? ~(mp_limb_t)0 : s; }
         mpz_limbs_finish(x, xn);
         mpz_limbs_finish(y, yn);
-        for (sq = 0; sq < 2 && ok; sq++) {
+        for (sq = 0; sq < 2 && result == 1; sq++) {
             mpz_srcptr b = sq ? x : y;
             mpz_mul(want, x, b);
-            if (!ff_crt_plan_raw(&c, mpz_limbs_read(x), xn, mpz_limbs_read(b), mpz_size(b), sq)) { ok = 0; break; }
+            if (!ff_crt_plan_raw(&c, mpz_limbs_read(x), xn, mpz_limbs_read(b), mpz_size(b), sq)) {
+                result = -1;                     /* the sizes always apply: no memory */
+                break;
+            }
             ff_crt_minus(&c);
             ff_crt_plus(&c);
-            ok = ff_crt_join(got, &c, 1) && mpz_cmp(got, want) == 0;
+            if (!ff_crt_join(got, &c, 1)) result = -1;
+            else if (mpz_cmp(got, want) != 0) result = 0;
         }
     }
     mpz_clears(x, y, want, got, NULL);
-    return ok;
+    return result;
 }
 
 /* Plan x*y for the residue split if it is enabled, passed its check and
@@ -185,7 +190,9 @@ static int ff_crt_plan(ff_crt *c, mpz_srcptr x, mpz_srcptr y) {
     if (!ff_crt_enabled) return 0;
     int state = __atomic_load_n(&ff_crt_checked, __ATOMIC_ACQUIRE);
     if (state == 0) {                            /* two first callers may both check: harmless */
-        state = ff_crt_self_check() ? 1 : -1;
+        int found = ff_crt_self_check();
+        if (found < 0) return 0;                 /* no memory to check now: check at a later call */
+        state = found ? 1 : -1;
         __atomic_store_n(&ff_crt_checked, state, __ATOMIC_RELEASE);
     }
     if (state < 0) return 0;
