@@ -10,8 +10,9 @@ It raises InvalidInput only for an event with no proxy shape at all.
 The limits are read once, when this module is imported (``fastfib.limits``);
 an invalid ``FASTFIB_MAX_N`` stops the start-up.  Importing it also makes
 the awslambdaric in this process decode events with fastfib's JSON rules
-(``fastfib.runtime``): long integers kept as text, repeated n or mod refused.  Each invocation logs one
-record through :mod:`logging` (see ``fastfib.logs``), never the result.
+(``fastfib.runtime``): long integers kept as text, a repeated n or mod
+refused.  Each invocation logs one record through :mod:`logging` (see
+``fastfib.logs``), never the result.
 """
 
 from __future__ import annotations

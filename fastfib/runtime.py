@@ -35,9 +35,9 @@ def install() -> bool:
     expected shape, in this process.  Idempotent.
     """
     module = sys.modules.get(_MARSHALLER_MODULE)
-    marshaller = getattr(module, "LambdaMarshaller", None)
-    original = getattr(marshaller, "unmarshal_request", None)
-    if marshaller is None or not callable(original):
+    marshaller_class = getattr(module, "LambdaMarshaller", None)
+    original = getattr(marshaller_class, "unmarshal_request", None)
+    if marshaller_class is None or not callable(original):
         return False
     if getattr(original, "fastfib_decoder", False):
         return True
@@ -52,5 +52,5 @@ def install() -> bool:
 
     unmarshal_request.fastfib_decoder = True  # type: ignore[attr-defined]
     unmarshal_request.__doc__ = original.__doc__
-    marshaller.unmarshal_request = unmarshal_request
+    marshaller_class.unmarshal_request = unmarshal_request
     return True
