@@ -8,11 +8,10 @@ is served is decided in one place, ``fastfib.limits``.
 
 from __future__ import annotations
 
-import json
-
 from fastfib._args import describe, parse_decimal
 from fastfib.errors import InvalidInput, MethodNotAllowed, shown
-from fastfib.events import ALB
+from fastfib.events import ALB, NAMES_READ
+from fastfib.jsonrules import JSON_INT_DIGITS, LongInt, json_type, loads, repeated
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -21,14 +20,13 @@ if TYPE_CHECKING:
     from fastfib.events import HttpEvent
 
 FIELDS = ("n", "mod")
+#: The names whose repeats matter anywhere in an event (fastfib.runtime decodes events with them watched).
+EVENT_NAMES = NAMES_READ | frozenset(FIELDS)
 ALLOWED_METHODS = ("GET", "POST")
 #: A query string with more parameters than this is refused, before anything in it is decoded.
 MAX_QUERY_FIELDS = 1000
 #: The longest name that can URL-decode to a field ("%6D%6F%64" is "mod"); longer names are skipped undecoded.
 _MAX_ENCODED_NAME = 3 * max(len(field) for field in FIELDS)
-#: Python refuses to parse JSON integers longer than this (int's default max_str_digits), so a longer
-#: n or mod in a raw event may come as a string of decimal digits instead.
-JSON_INT_DIGITS = 4300
 
 
 class FibRequest:
@@ -47,89 +45,11 @@ class FibRequest:
         return f"FibRequest(n={describe(self.n)}, mod={self.mod if self.mod is None else describe(self.mod)})"
 
 
-def json_type(value: object) -> str:
-    """How a JSON value is named in messages: 'null', 'a string', 'an array', ..."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, LongInt)):
-        return "an integer"
-    if isinstance(value, float):
-        return f"a non-integer number ({value!r})"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
-
-
-class LongInt:
-    """An integer literal longer than JSON_INT_DIGITS, from JSON that fastfib decodes, kept as its text.
-
-    Python's int() refuses it (the 4300-digit guard), and with the guard
-    lifted it parses in quadratic time before 3.12.  Kept as text, an
-    ignored one costs nothing, and a read one (n or mod) is parsed by GMP.
-    """
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return f"LongInt(<{len(self.text)} characters>)"
-
-
-def _parse_int(text: str) -> int | LongInt:
-    # A plain function, not a type: json calls it for every integer, and a
-    # 6 MB event can hold 3 million of them (a str subclass here took 1.7 s).
-    if len(text) <= JSON_INT_DIGITS:
-        try:
-            return int(text)
-        except ValueError:  # a lower int_max_str_digits set by the application
-            pass
-    return LongInt(text)
-
-
-class RepeatedNames(dict):  # type: ignore[type-arg]
-    """A JSON object in which some names appear more than once; as with json, the last value is kept."""
-
-    __slots__ = ("repeated",)
-    repeated: frozenset[str]
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) == len(pairs):
-        return obj
-    counts: dict[str, int] = {}
-    for name, _ in pairs:
-        counts[name] = counts.get(name, 0) + 1
-    marked = RepeatedNames(obj)
-    marked.repeated = frozenset(name for name, count in counts.items() if count > 1)
-    return marked
-
-
-def loads(text: str | bytes) -> Any:
-    """Decode JSON the way fastfib reads events and bodies.
-
-    Integers longer than JSON_INT_DIGITS become LongInt, and an object with a
-    repeated name becomes a RepeatedNames.  Raises ValueError for text that
-    is not JSON (or bytes that are not UTF-8/16/32) and RecursionError for
-    JSON nested too deeply, as json.loads does.
-    """
-    return json.loads(text, parse_int=_parse_int, object_pairs_hook=_object)
-
-
-def _check_once(obj: Mapping[str, Any], where: str) -> None:
+def _check_once(obj: object, where: str) -> None:
     """n and mod may not be repeated: which value was meant is ambiguous, and JSON parsers disagree."""
-    repeated = getattr(obj, "repeated", ())
-    for field in FIELDS:
-        if field in repeated:
-            raise InvalidInput(f"{field} must appear once in the {where}")
+    name = repeated(obj, FIELDS)
+    if name is not None:
+        raise InvalidInput(f"{name} must appear once in the {where}")
 
 
 def _json_int(value: object, field: str) -> int:
@@ -174,10 +94,13 @@ def raw_request(event: object) -> FibRequest:
 def http_request(event: HttpEvent) -> FibRequest:
     """The request in a proxy event: the method first, then n and mod, each from
     the first place that has it: JSON body, query string, path."""
+    if event.repeated is not None:
+        raise InvalidInput(f"event field {event.repeated} must appear once")
     _check_method(event.method)
     body = _body_object(event)
     query = _query(event)
     path = _mapping(event.path, "pathParameters")
+    _check_once(path, "path")
     found: dict[str, int] = {}
     for field in FIELDS:
         if field in body:
@@ -226,7 +149,7 @@ def _body_object(event: HttpEvent) -> Mapping[str, Any]:
         except ValueError:  # binascii.Error, or non-ASCII text
             raise InvalidInput("body is marked isBase64Encoded but is not valid base64") from None
     try:
-        obj = loads(text)
+        obj = loads(text, frozenset(FIELDS))
     except RecursionError:
         raise InvalidInput("body nests arrays or objects too deeply") from None
     except ValueError:  # JSONDecodeError, or bytes that are not UTF-8/16/32
@@ -241,8 +164,8 @@ def _query(event: HttpEvent) -> dict[str, list[Any]]:
     """The values of n and mod in the query string, URL-decoded where the shape needs it.
 
     Only the names that could be n or mod, and their values, are decoded:
-    a query string may hold up to MAX_QUERY_FIELDS parameters, and the
-    others cost a count, not a decoding.
+    a query string may hold up to MAX_QUERY_FIELDS parameters (a name with
+    no value counts too), and the others cost a count, not a decoding.
     """
     from urllib.parse import unquote, unquote_plus  # here, not at import: it costs ~2.5 ms of INIT
 
@@ -255,16 +178,17 @@ def _query(event: HttpEvent) -> dict[str, list[Any]]:
             if len(name) <= _MAX_ENCODED_NAME:
                 name = unquote_plus(name)
                 if name in FIELDS:
-                    found.setdefault(name, []).append(unquote_plus(value))
+                    found.setdefault(name, []).append(_unquote_number(value))
         return found
     if event.multi_query is not None:
         items = _mapping(event.multi_query, "multiValueQueryStringParameters")
-        count = sum(len(v) if isinstance(v, list) else 1 for v in items.values())
+        count = sum(max(1, len(v)) if isinstance(v, list) else 1 for v in items.values())
     else:
         items = _mapping(event.query, "queryStringParameters")
         count = len(items)
     if count > MAX_QUERY_FIELDS:
         raise InvalidInput(f"the query string must have at most {MAX_QUERY_FIELDS} parameters")
+    _check_once(items, "query string")
     encoded = event.kind == ALB  # ALB passes query strings on without URL-decoding them
     for name, value in items.items():
         if encoded:
@@ -273,8 +197,33 @@ def _query(event: HttpEvent) -> dict[str, list[Any]]:
             name = unquote(name)
         if name in FIELDS:
             values = value if event.multi_query is not None and isinstance(value, list) else [value]
-            found.setdefault(name, []).extend(unquote(x) if encoded and isinstance(x, str) else x for x in values)
+            found.setdefault(name, []).extend(_unquote_number(x) if encoded and isinstance(x, str) else x for x in values)
     return found
+
+
+#: The only escapes that can decode to part of a decimal integer: %30 to %39 and %2D.
+_NUMBER_ESCAPES = [("%2D", "-"), ("%2d", "-")] + [(f"%3{d}", d) for d in "0123456789"]
+
+
+def _unquote_number(text: str) -> str:
+    """An n or mod value from a query string, URL-decoded if that can give a decimal integer.
+
+    Anything else comes back as it was, for _text_int to refuse with the
+    text the client sent.  urllib's decoder loops in Python over each '%',
+    so a 6 MB value of '%' held the runtime for seconds; this costs a
+    regular-expression search and twelve str.replace calls, all in C.
+    """
+    if "%" not in text:
+        return text
+    import re  # loaded already by urllib.parse
+
+    if re.search("%(?!3[0-9]|2[dD])", text):  # an escape of anything but a digit or '-'
+        return text
+    # Every '%' now starts one of _NUMBER_ESCAPES, and no escape overlaps
+    # another, so replacing them one kind at a time decodes them exactly.
+    for escape, char in _NUMBER_ESCAPES:
+        text = text.replace(escape, char)
+    return text
 
 
 def _text_int(value: object, field: str, source: str) -> int:

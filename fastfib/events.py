@@ -10,6 +10,7 @@ fails on an event's content, only on an event that has no proxy shape at all.
 from __future__ import annotations
 
 from fastfib.errors import InvalidInput
+from fastfib.jsonrules import repeated
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -19,6 +20,13 @@ REST_V1, HTTP_V2, ALB = "apigw-v1", "apigw-v2", "alb"
 
 #: The keys every proxy shape carries; an event with neither is not one.
 _MARKERS = ("httpMethod", "requestContext")
+#: The names read from the event, from its requestContext, and from requestContext.http.
+_PARTS = ("httpMethod", "requestContext", "version", "multiValueHeaders", "body", "isBase64Encoded",
+          "rawQueryString", "queryStringParameters", "multiValueQueryStringParameters", "pathParameters")  # fmt: skip
+_CONTEXT_PARTS = ("http", "elb")
+_HTTP_PARTS = ("method",)
+#: Every name read from an event's objects here: fastfib.jsonrules.loads watches them for repeats.
+NAMES_READ = frozenset(_PARTS + _CONTEXT_PARTS + _HTTP_PARTS)
 
 
 def _object(value: object) -> dict[str, Any]:
@@ -32,14 +40,18 @@ class HttpEvent:
     and Function URLs) or ALB; ``multi_value`` is set for ALB target groups
     with multi-value headers, whose responses must use ``multiValueHeaders``.
     ``raw_query`` is HTTP API 2.0's rawQueryString, None for other kinds.
+    ``repeated`` names a part given more than once (only hand-written events
+    can; see fastfib.jsonrules), else None.
     """
 
-    __slots__ = ("kind", "method", "multi_value", "body", "base64", "raw_query", "query", "multi_query", "path")
+    __slots__ = ("kind", "method", "multi_value", "body", "base64", "raw_query", "query", "multi_query", "path", "repeated")
 
     def __init__(self, event: dict[str, Any], kind: str) -> None:
         context = _object(event.get("requestContext"))
+        http = _object(context.get("http"))
+        self.repeated = repeated(event, _PARTS) or repeated(context, _CONTEXT_PARTS) or repeated(http, _HTTP_PARTS)
         self.kind = kind
-        self.method: Any = _object(context.get("http")).get("method") if kind == HTTP_V2 else event.get("httpMethod")
+        self.method: Any = http.get("method") if kind == HTTP_V2 else event.get("httpMethod")
         self.multi_value = kind == ALB and "multiValueHeaders" in event
         self.body: Any = event.get("body")
         self.base64 = event.get("isBase64Encoded") is True

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from fastfib.decode import FibRequest, LongInt, RepeatedNames, http_request, json_type, loads, raw_request
+from fastfib.decode import EVENT_NAMES, FibRequest, http_request, raw_request
 from fastfib.errors import InvalidInput, MethodNotAllowed
 from fastfib.events import ALB, HTTP_V2, REST_V1, HttpEvent
+from fastfib.jsonrules import LongInt, RepeatedNames, json_type, loads, repeated
 
 
 @pytest.mark.parametrize(
@@ -274,24 +275,28 @@ def test_loads_keeps_long_integers_as_text_and_short_ones_as_ints() -> None:
     assert raw_request(loads('{"n": 7, "ignored": %s}' % ("9" * 100_000))) == FibRequest(7)
 
 
-def test_loads_notes_repeated_names_at_any_depth() -> None:
-    value = loads('{"n": 7, "x": {"a": 1, "a": 2}, "n": 8}')
-    assert isinstance(value, RepeatedNames) and value.repeated == frozenset({"n"}) and value["n"] == 8
-    assert isinstance(value["x"], RepeatedNames) and value["x"].repeated == frozenset({"a"})
-    assert type(loads('{"n": 7, "m": 7}')) is dict
+def test_loads_notes_repeated_watched_names_at_any_depth() -> None:
+    text = '{"n": 7, "x": {"a": 1, "b": 0, "a": 2, "n": 1, "n": 2}, "y": {"c": 1, "c": 2}, "n": 8}'
+    value = loads(text, frozenset({"n", "a", "mod"}))
+    assert isinstance(value, RepeatedNames) and value["n"] == 8  # the last value, as json.loads
+    assert repeated(value, ("mod", "n")) == "n" and repeated(value, ("x",)) is None
+    assert isinstance(value["x"], RepeatedNames) and repeated(value["x"], ("n", "a")) == "a"
+    assert type(value["y"]) is dict  # "c" is not watched
+    assert type(loads(text)) is dict and repeated({"n": 7}, ("n",)) is None
+    assert loads(text) == json.loads(text)
 
 
 @pytest.mark.parametrize("text", ['{"n": 7, "n": 8}', '{"n": 7, "mod": 5, "mod": 5}', '{"n": 7, "n": 7}'])
 def test_a_repeated_n_or_mod_is_refused_in_events_and_bodies(sample_event, text: str) -> None:
     field = "mod" if '"mod": 5, "mod"' in text else "n"
     with pytest.raises(InvalidInput, match=f"^{field} must appear once in the event$"):
-        raw_request(loads(text))
+        raw_request(loads(text, EVENT_NAMES))
     event = sample_event("apigw_v2")
     event["body"] = text
     with pytest.raises(InvalidInput, match=f"^{field} must appear once in the body$"):
         http_request(HttpEvent.parse(event))
     # A repeated name that is not read is no fault.
-    assert raw_request(loads('{"n": 7, "x": 1, "x": 2}')) == FibRequest(7)
+    assert raw_request(loads('{"n": 7, "x": 1, "x": 2}', EVENT_NAMES)) == FibRequest(7)
 
 
 def test_long_integers_elsewhere_in_a_proxy_event_are_integers_not_strings(sample_event) -> None:
@@ -300,3 +305,74 @@ def test_long_integers_elsewhere_in_a_proxy_event_are_integers_not_strings(sampl
     http = HttpEvent.parse(loads(text))
     with pytest.raises(InvalidInput, match="^the HTTP method must be a non-empty string, got an integer$"):
         http_request(http)
+
+
+@pytest.mark.parametrize(
+    ("shape", "part", "where"),
+    [
+        ("apigw_v1", '"queryStringParameters": {"n": "7", "n": "8"}', "query string"),
+        ("alb", '"multiValueQueryStringParameters": {"n": ["7"], "n": ["8"]}, "multiValueHeaders": {}', "query string"),
+        ("apigw_v1", '"pathParameters": {"n": "7", "n": "8"}', "path"),
+        ("apigw_v1", '"pathParameters": {"n": "7", "mod": "5", "mod": "6"}', "path"),
+    ],
+)
+def test_a_repeated_n_or_mod_in_query_or_path_objects_is_refused(sample_event, shape: str, part: str, where: str) -> None:
+    event = sample_event(shape)
+    for key in ("queryStringParameters", "multiValueQueryStringParameters", "pathParameters", "body", "headers"):
+        event.pop(key, None)
+    text = json.dumps(event)[:-1] + ", " + part + "}"
+    field = "mod" if '"mod": "5", "mod"' in part else "n"
+    with pytest.raises(InvalidInput, match=f"^{field} must appear once in the {where}$"):
+        http_request(HttpEvent.parse(loads(text, EVENT_NAMES)))
+
+
+@pytest.mark.parametrize(
+    ("shape", "part"),
+    [("apigw_v1", '"body": "{\\"n\\": 7}"'), ("apigw_v1", '"httpMethod": "POST"'), ("apigw_v2", '"rawQueryString": "n=8"'),
+     ("alb", '"queryStringParameters": {"n": "8"}')],
+)
+def test_a_repeated_part_of_a_proxy_event_is_refused(sample_event, shape: str, part: str) -> None:
+    event = sample_event(shape)
+    name = part.split('"')[1]
+    text = json.dumps(event)[:-1] + ", " + part + "}"  # the part again, last
+    with pytest.raises(InvalidInput, match=f"^event field {name} must appear once$"):
+        http_request(HttpEvent.parse(loads(text, EVENT_NAMES)))
+    text = json.dumps(event).replace('"http": {', '"http": {"method": "GET", ', 1)
+    if shape == "apigw_v2":
+        with pytest.raises(InvalidInput, match="^event field method must appear once$"):
+            http_request(HttpEvent.parse(loads(text, EVENT_NAMES)))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("%37", 7), ("%2D%38", -8), ("%2d8", -8), ("1%30", 10), ("-%31%32%33", -123), ("42", 42)],
+)
+def test_escaped_digits_in_an_alb_or_raw_query_value_are_decoded(sample_event, value: str, expected: int) -> None:
+    event = sample_event("alb")
+    event["queryStringParameters"] = {"n": value}
+    assert http_request(HttpEvent.parse(event)) == FibRequest(expected)
+    event = sample_event("function_url")
+    event["rawQueryString"] = f"n={value}"
+    assert http_request(HttpEvent.parse(event)) == FibRequest(expected)
+
+
+@pytest.mark.parametrize("value", ["%%335", "%3", "%", "7%", "%41", "%2B7", "%37%", "%3%37", "+7", "%207", "%E2%80%8B7"])
+def test_other_escapes_in_a_query_value_are_refused_as_sent(sample_event, value: str) -> None:
+    # Only %30-%39 and %2D can be part of a decimal integer; anything else is
+    # refused without decoding, and the message shows the text as sent.
+    event = sample_event("function_url")
+    event["rawQueryString"] = f"n={value}"
+    with pytest.raises(InvalidInput, match="^n in the query string must be a decimal integer") as caught:
+        http_request(HttpEvent.parse(event))
+    assert repr(value)[1:-1] in str(caught.value)
+
+
+def test_names_with_no_values_count_as_query_parameters(sample_event) -> None:
+    event = sample_event("alb")
+    event.pop("queryStringParameters", None)
+    event["multiValueHeaders"] = {}
+    event["multiValueQueryStringParameters"] = {**{f"%{i:04X}": [] for i in range(1000)}, "n": ["7"]}
+    with pytest.raises(InvalidInput, match="^the query string must have at most 1000 parameters$"):
+        http_request(HttpEvent.parse(event))
+    event["multiValueQueryStringParameters"] = {**{f"%{i:04X}": [] for i in range(999)}, "n": ["7"]}
+    assert http_request(HttpEvent.parse(event)) == FibRequest(7)

@@ -225,6 +225,13 @@ def _proxy(name: str, **changes: object) -> bytes:
     return json.dumps(event).encode()
 
 
+def _proxy_text(name: str, key: str, raw_json: bytes) -> bytes:
+    """A sample event with ``key`` replaced by JSON text that json.dumps cannot write (long integers, repeated names)."""
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    event.pop(key, None)
+    return json.dumps(event).encode()[:-1] + b', "%s": %s}' % (key.encode(), raw_json)
+
+
 HOSTILE_PROXY = [
     # (id, event, status, needle in the error)
     ("method-100k-quotes", _proxy("apigw_v1", method='"' * 100_000), 405, "is not allowed"),
@@ -254,8 +261,18 @@ HOSTILE_PROXY = [
     ("headers-junk", _proxy("alb", headers="x" * MB, multiValueHeaders=7), 200, ""),
     ("body-many-integers", _proxy("apigw_v2", body='{"n":7,"x":[%s]}' % ",".join(["1"] * MB)), 200, ""),
     ("body-repeated-n", _proxy("apigw_v2", body='{"n":7,"n":8}'), 400, "n must appear once in the body"),
-    ("event-long-integer", _proxy("apigw_v2")[:-1] + b',"extra":%s}' % (b"9" * MB), 200, ""),
-    ("event-long-integer-method", _proxy("apigw_v1")[:-1] + b',"httpMethod":1%s}' % (b"0" * 5000), 400,
+    ("event-long-integer", _proxy_text("apigw_v2", "extra", b"9" * MB), 200, ""),
+    ("body-repeated-names-everywhere", _proxy("apigw_v2", body='{"n":7,"x":[%s]}' % ",".join(['{"":0,"":0}'] * (MB // 12))),
+        200, ""),
+    ("query-n-of-percents", _proxy("function_url", rawQueryString="n=" + "%" * (5 * MB)), 400, "must be a decimal integer"),
+    ("alb-n-of-percents", _proxy("alb", queryStringParameters={"n": "%" * (5 * MB)}), 400, "must be a decimal integer"),
+    ("alb-names-without-values", _proxy("alb", multiValueHeaders={}, headers=None,
+        multiValueQueryStringParameters={**{"%%%02X%x" % (i % 256, i // 256): [] for i in range(300_000)}, "n": ["7"]}),
+        400, "at most 1000 parameters"),
+    ("query-object-repeated-n", _proxy_text("apigw_v1", "queryStringParameters", b'{"n": "7", "n": "8"}'), 400,
+        "n must appear once in the query string"),
+    ("event-repeated-body", _proxy("apigw_v2")[:-1] + b', "body": "{\\"n\\": 8}"}', 400, "event field body must appear once"),
+    ("event-long-integer-method", _proxy_text("apigw_v1", "httpMethod", b"1" + b"0" * 5000), 400,
         "HTTP method must be a non-empty string, got an integer"),
 ]
 

@@ -31,6 +31,7 @@ RAW = {
     "1400 ignored 4300-digit integers": b'{"n":7,"x":[%s]}' % b",".join([b"9" * 4300] * 1400),
     "3e6 ignored small integers": b'{"n":7,"x":[%s]}' % b",".join([b"1"] * (3 * MB - 10)),
     "a name repeated 1e6 times": b"{" + b'"x":1,' * MB + b'"n":7}',
+    "490k objects, each with a repeated name": b'{"n":7,"x":[%s]}' % b",".join([b'{"":0,"":0}'] * 490_000),
     "6 MB of nesting": b"[" * (6 * MB),
     "6 MB ignored string of escapes": b'{"n":7,"x":"' + b"\\u00e9" * MB + b'"}',
     "n as a 2e6-digit string, mod 2**64-59": b'{"n":"%s","mod":18446744073709551557}' % (b"9" * 2 * MB),
@@ -45,6 +46,10 @@ APIGW = {
     "query: n=13 and 6 MB of ignored %": _proxy("function_url", rawQueryString="n=13&x=" + "%" * (6 * MB - 2000)),
     "ALB: 999 ignored values of %, n=13": _proxy("alb", multiValueHeaders={}, headers=None,
                                                   multiValueQueryStringParameters={"x": ["%" * 6000] * 999, "n": ["13"]}),
+    "query: n of 6e6 %": _proxy("function_url", rawQueryString="n=" + "%" * (6 * MB - 2000)),
+    "ALB: n of 6e6 %": _proxy("alb", queryStringParameters={"n": "%" * (6 * MB - 2000)}),
+    "ALB: 460k names with no values": _proxy("alb", multiValueHeaders={}, headers=None, multiValueQueryStringParameters={
+        **{"%%%02X%x" % (i % 256, i // 256): [] for i in range(460_000)}, "n": ["7"]}),
     "ALB: 1.1e6 query values": _proxy("alb", multiValueHeaders={}, multiValueQueryStringParameters={"x": ["%"] * 1_100_000}),
     "ALB: ten 500k-char % keys": _proxy("alb", queryStringParameters={"%" * 500_000 + str(i): "%" for i in range(10)}),
     "body: 6 MB of nesting": _proxy("apigw_v2", body="[" * (6 * MB - 2000)),
