@@ -7,9 +7,11 @@ the GIL released once the numbers are large enough for that to pay.
 
 With get_threads() > 1, the two squarings of each doubling step and the
 two residues of the last product (mod B^h - 1 and B^h + 1) run on two
-threads once the operands pass ff_par_mul_bits, and decimal output is split into up to get_threads()
-pieces once it passes ff_par_digits (csrc/ff_par.h, over the persistent
-worker pool of csrc/ff_pool.h).  With 1 thread the serial code runs.
+threads once the operands pass ff_par_mul_bits (with 4 threads or more,
+each squaring splits by residues too), and decimal output is split into
+up to get_threads() pieces once it passes ff_par_digits (csrc/ff_par.h,
+over the persistent worker pool of csrc/ff_pool.h).  With 1 thread the
+serial code runs.
 
 Every function here checks its own arguments, so no argument can make it
 return a wrong value or let GMP abort the process: a plain int in the

@@ -16,8 +16,9 @@ inside the compiled core:
   threads calling at once.
 
 Threads: each call may use up to :func:`get_threads` threads: the two
-squarings of a doubling step (and the halves of the last product) on two
-threads once the operands pass about 131,000 bits, and the decimal output
+squarings of a doubling step (and the two residues of the last product,
+mod 2**(64h) - 1 and + 1) on two threads once the operands pass about
+131,000 bits (four tasks with 4 threads or more), and the decimal output
 split by powers of 10 into up to that many pieces once it passes 100,000
 digits.  The workers are a persistent pool of C threads, started at the
 first call that needs them, that run without the GIL.  One call at a time
