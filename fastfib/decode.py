@@ -101,15 +101,15 @@ def http_request(event: HttpEvent) -> FibRequest:
     query = _query(event)
     path = _mapping(event.path, "pathParameters")
     _check_once(path, "path")
+    for field, values in query.items():  # ambiguous even where the body gives the field
+        if len(values) != 1:
+            raise InvalidInput(f"{field} must appear once in the query string, got {len(values)} values")
     found: dict[str, int] = {}
     for field in FIELDS:
         if field in body:
             found[field] = _json_int(body[field], field)
         elif field in query:
-            values = query[field]
-            if len(values) != 1:
-                raise InvalidInput(f"{field} must appear once in the query string, got {len(values)} values")
-            found[field] = _text_int(values[0], field, "query string")
+            found[field] = _text_int(query[field][0], field, "query string")
         elif field in path:
             found[field] = _text_int(path[field], field, "path")
     if "n" not in found:

@@ -26,7 +26,7 @@ from fastfib.events import HttpEvent
 from fastfib.limits import Limits
 from fastfib.logs import log_invocation
 from fastfib.responses import error_json, http_response, result_json
-from fastfib.runtime import install
+from fastfib.runtime import install, reclaims_after_raise
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ def _digits(request: FibRequest) -> bytes:
         raise InputTooLarge(str(exc) or "the result does not fit in the memory free now") from None
 
 
+@reclaims_after_raise
 def raw(event: Any, context: Any = None) -> bytes:
     """Answer ``{"n": <int>, "mod": <int >= 1, optional>}`` with ``{"result":<digits>}`` as bytes.
 
@@ -61,8 +62,8 @@ def raw(event: Any, context: Any = None) -> bytes:
     started = time.perf_counter()
     request = None
     try:
-        request = LIMITS.admit(raw_request(event))
-        digits = _digits(request)
+        request = raw_request(event)  # logged even when the limits refuse it
+        digits = _digits(LIMITS.admit(request))
     except RequestError as exc:
         log_invocation("raw", request, 0, started, type(exc).__name__)
         raise
@@ -70,6 +71,7 @@ def raw(event: Any, context: Any = None) -> bytes:
     return result_json(digits)
 
 
+@reclaims_after_raise
 def apigw(event: Any, context: Any = None) -> bytes:
     """Answer an API Gateway, ALB or Function URL proxy event with a JSON HTTP response, as bytes.
 
@@ -82,8 +84,8 @@ def apigw(event: Any, context: Any = None) -> bytes:
     headers = None
     try:
         http = HttpEvent.parse(event)
-        request = LIMITS.admit(http_request(http))
-        digits = _digits(request)
+        request = http_request(http)  # logged even when the limits refuse it
+        digits = _digits(LIMITS.admit(request))
         status, body, ndigits = 200, result_json(digits), len(digits)
     except RequestError as exc:
         if http is None:  # no proxy shape: there is no HTTP response to give

@@ -367,6 +367,20 @@ def test_other_escapes_in_a_query_value_are_refused_as_sent(sample_event, value:
     assert repr(value)[1:-1] in str(caught.value)
 
 
+@pytest.mark.parametrize("shape", ["function_url", "alb"])
+def test_a_repeated_query_field_is_refused_even_where_the_body_gives_it(sample_event, shape: str) -> None:
+    event = sample_event(shape)
+    event["body"] = '{"n": 9}'
+    if shape == "alb":
+        event.pop("queryStringParameters", None)
+        event["multiValueHeaders"] = {}
+        event["multiValueQueryStringParameters"] = {"n": ["7", "8"]}
+    else:
+        event["rawQueryString"] = "n=7&n=8"
+    with pytest.raises(InvalidInput, match="^n must appear once in the query string, got 2 values$"):
+        http_request(HttpEvent.parse(event))
+
+
 def test_names_with_no_values_count_as_query_parameters(sample_event) -> None:
     event = sample_event("alb")
     event.pop("queryStringParameters", None)

@@ -111,6 +111,22 @@ def test_raw_logs_one_record_without_the_result(caplog: pytest.LogCaptureFixture
     assert gmpy2.digits(gmpy2.fib(1000)) not in caplog.text
 
 
+def test_a_request_the_limits_refuse_is_logged_with_its_n_and_mod(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="fastfib"):
+        with pytest.raises(InputTooLarge):
+            raw({"n": 10**9}, None)
+        with pytest.raises(InvalidInput):
+            raw({"n": 5, "mod": 0}, None)
+        outer = json.loads(apigw({"httpMethod": "GET", "queryStringParameters": {"n": "-" + "9" * 30}}, None))
+    assert outer["statusCode"] == 422
+    logged = [json.loads(record.getMessage()) for record in caplog.records]
+    assert [(f["n"], f["mod"], f["outcome"]) for f in logged] == [
+        ("1000000000", None, "InputTooLarge"),
+        ("5", "0", "InvalidInput"),
+        ("-<100-bit integer>", None, "422"),
+    ]
+
+
 def test_warn_level_silences_the_per_request_record(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level("WARNING", logger="fastfib"):
         raw({"n": 10}, None)
