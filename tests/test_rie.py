@@ -326,6 +326,20 @@ def test_refused_large_events_do_not_pile_up_in_memory(raw_rie: HostRie) -> None
     assert growth_mib < 200, f"runtime RSS grew {growth_mib:.0f} MiB over seven refused 6 MB events"
 
 
+def test_the_most_memory_hungry_6mb_events_fit_the_templates_minimum(raw_rie: HostRie) -> None:
+    # 3 million nested empty arrays are the most memory a 6 MB event can take
+    # to decode (about 300 MB); template.yaml's MemorySize is at least 512.
+    # Refused and served, one after another: nothing may pile up.
+    nested = b"[" + b",".join([b"[" * 400 + b"]" * 400] * 7490) + b"]"
+    served = b'{"n":30000000,"x":[%s]}' % b",".join([b"[" * 400 + b"]" * 400] * 7480)
+    for _ in range(3):
+        assert _error(raw_rie.invoke(nested, timeout=60)[1])["errorType"] == "InvalidInput"
+        assert raw_rie.invoke(served, timeout=60)[0] == 200
+    assert raw_rie.invoke('{"n":12}') == (200, b'{"result":144}')
+    peak_mib = raw_rie.runtime_rss_kib("VmHWM") / 1024
+    assert peak_mib < 400, f"the runtime peaked at {peak_mib:.0f} MiB"
+
+
 def test_raw_event_nested_too_deeply_is_refused_by_the_runtime_then_still_serving(raw_rie: HostRie) -> None:
     status, body = raw_rie.invoke(b"[" * (3 * MB), timeout=30)
     error = _error(body)

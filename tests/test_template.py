@@ -77,6 +77,8 @@ def test_settings_come_from_parameters(template: dict[str, Any]) -> None:
     assert params["Architecture"]["AllowedValues"] == ["x86_64", "arm64"] and params["Architecture"]["Default"] == "x86_64"
     assert function["Architectures"] == [{"Ref": "Architecture"}]
     assert function["MemorySize"] == {"Ref": "MemorySize"} and function["Timeout"] == {"Ref": "Timeout"}
+    # tests/test_rie.py holds the worst 6 MB event's peak under 400 MiB
+    assert params["MemorySize"]["MinValue"] == params["MemorySize"]["Default"] == 512
     assert function["Environment"]["Variables"] == {ENV_VAR: {"Ref": "MaxN"}}
     assert params["MaxN"]["Default"] == DEFAULT_MAX_N  # the handler's own default
     assert params["MaxN"]["MaxValue"] == largest_max_n()  # a larger value would stop the start-up
