@@ -186,11 +186,12 @@ class ContainerRie:
                 return int(stat.parent.name)
         raise LookupError(f"RIE in {self.name} has no runtime process (invoke it once first)")
 
-    def runtime_rss_kib(self) -> int:
+    def runtime_rss_kib(self, field: str = "VmRSS") -> int:
+        """The runtime process's resident memory now (VmRSS), or its peak so far (field="VmHWM")."""
         for line in Path(f"/proc/{self.runtime_pid()}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
-        raise LookupError("no VmRSS line")
+        raise LookupError(f"no {field} line")
 
     def stop(self) -> None:
         docker("rm", "-f", self.name, check=False)
