@@ -23,6 +23,7 @@ the memory free now), which raise TypeError, ValueError or OverflowError.
 from gmpy2 cimport *
 from cpython.ref cimport PyObject, Py_DECREF
 from libc.string cimport strlen
+from posix.resource cimport getrlimit, rlimit, RLIMIT_AS, RLIM_INFINITY
 
 from contextlib import nullcontext
 
@@ -69,8 +70,8 @@ cdef extern from "ff_par.h" nogil:
     long ff_decimal_abs(char *, mpz_srcptr)
     int ff_workers_started()
     long ff_spin_ns
-    void ff_prestart(int)
-    void ff_set_serial_call(int)
+    void ff_set_call_threads(int)
+    void ff_tune_malloc_for_limit()
     int ff_crt_enabled                    # products may split by residues (GMP internals)
     int ff_crt_available()
 
@@ -264,13 +265,26 @@ ctypedef void (*unsigned_fn)(mpz_ptr, unsigned long) noexcept nogil
 cdef long UNCHECKED = _args.UNCHECKED_INDEX
 
 
+cdef long ALWAYS_FAST = _args._CHECK_LIMITED_ABOVE
+
+
+cdef bint _address_space_limited() noexcept nogil:
+    """As _args.address_space_limited(): a soft RLIMIT_AS is set (a syscall, about 0.2 us)."""
+    cdef rlimit rl
+    if getrlimit(RLIMIT_AS, &rl) != 0:
+        return False
+    return rl.rlim_cur != RLIM_INFINITY
+
+
 cdef inline bint _fast_index(object n, long *out) except -1:
-    """True, with *out = n, if n is a plain int with |n| <= UNCHECKED."""
+    """True, with *out = n, if n is a plain int with |n| <= UNCHECKED (<= ALWAYS_FAST under RLIMIT_AS)."""
     cdef int overflow = 0
     cdef long k
     if type(n) is int:
         k = PyLong_AsLongAndOverflow(n, &overflow)
         if not overflow and -UNCHECKED <= k <= UNCHECKED:
+            if (k > ALWAYS_FAST or k < -ALWAYS_FAST) and _address_space_limited():
+                return False
             out[0] = k
             return True
     return False
@@ -298,35 +312,40 @@ cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
 cdef object _hold(object reserve, object arg, int serial_copies):
     """Enter the memory reservation ``reserve(arg, copies=...)`` for one large call, and return it.
 
-    With threads, the pool's workers are started first (so that their
-    stacks and malloc arenas count in the address space measured), and the
-    call reserves THREAD_EXTRA_COPIES more result-sized blocks.  If those do
-    not fit but the serial call's do, this call runs serially (a flag local
-    to this thread) instead of being refused: so any n up to MAX_INDEX that
-    fits serially is still computed.  Raises OverflowError if nothing fits.
-    Pair with _release().
+    The call's thread count is fixed here, on this thread (a later
+    set_threads() from elsewhere does not change it): with threads, it
+    reserves THREAD_EXTRA_COPIES more result-sized blocks, and if those do
+    not fit but the serial call's do, it runs serially instead of being
+    refused, so any n up to MAX_INDEX that fits serially is still computed.
+    Under an address-space limit (RLIMIT_AS) it always runs serially: glibc
+    gives a thread a 64 MB malloc arena when it first needs one, at a moment
+    no check can foresee, and GMP aborts if that mapping fails.  Raises
+    OverflowError if nothing fits.  Pair with _release().
     """
     cdef object held = reserve(arg, copies=serial_copies)
-    if isinstance(held, nullcontext):                # small: nothing to check, no workers to start
+    cdef int threads = ff_threads
+    if isinstance(held, nullcontext):                # small: nothing to check
         return held
-    if ff_threads > 1:
-        with nogil:
-            ff_prestart(ff_threads)
+    cdef bint limited = _address_space_limited()
+    if limited:
+        ff_tune_malloc_for_limit()
+    if threads > 1 and not limited:
         held = reserve(arg, copies=serial_copies + _THREAD_EXTRA)
         try:
             held.__enter__()
-            return held
         except OverflowError:
             pass
+        else:
+            ff_set_call_threads(threads)
+            return held
     held = reserve(arg, copies=serial_copies)
     held.__enter__()
-    if ff_threads > 1:
-        ff_set_serial_call(1)
+    ff_set_call_threads(1)
     return held
 
 
 cdef void _release(object held) except *:
-    ff_set_serial_call(0)
+    ff_set_call_threads(0)
     held.__exit__(None, None, None)
 
 
@@ -527,7 +546,7 @@ def fib_mod(n, m):
     """
     n = _args.as_int(n, "n")
     m = _args.as_modulus(m, "m")
-    with _args.reserve_modulus(m, "m"):
+    with _args.reserve_modulus(m, "m"), _args.reserve_operand(n, "n"):
         return _fib_mod(gmpy2.mpz(-n if n < 0 else n), n < 0, gmpy2.mpz(m))
 
 
@@ -606,11 +625,13 @@ cdef bytes _decimal(mpz_srcptr z):
 MAX_THREADS = FF_MAX_THREADS
 
 
-def set_threads(int k):
-    """Let each call use up to k threads (1 = the serial code); k is checked by fastfib.set_threads."""
+def set_threads(k):
+    """Let each call use up to k threads (1 = the serial code), for k a plain int (fastfib.set_threads converts)."""
     global ff_threads
+    if type(k) is not int:
+        raise TypeError(f"threads must be an integer, not {type(k).__name__}")
     if not 1 <= k <= FF_MAX_THREADS:
-        raise ValueError(f"threads must be between 1 and {FF_MAX_THREADS}, got {k}")
+        raise ValueError(f"threads must be between 1 and {FF_MAX_THREADS}, got {_args.describe(k)}")
     ff_threads = k
 
 

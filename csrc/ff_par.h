@@ -15,12 +15,33 @@
 /* Threads a call may use (fastfib.set_threads), and the sizes from which the
  * parallel paths pay (measured on 2 cores; tests force them low). */
 static int ff_threads = 1;
-/* Set on the calling thread for one call whose memory only allows the
- * serial code (see _core._hold): that call then ignores ff_threads. */
-static __thread int ff_serial_call = 0;
-#define FF_THREADS() (ff_serial_call ? 1 : ff_threads)
+/* The thread count of the call running on this thread, fixed when its memory
+ * was reserved (see _core._hold); 0 outside such a call, which then reads
+ * ff_threads. */
+static __thread int ff_call_threads = 0;
+#define FF_THREADS() (ff_call_threads > 0 ? ff_call_threads : ff_threads)
 
-static void ff_set_serial_call(int on) { ff_serial_call = on; }
+static void ff_set_call_threads(int k) { ff_call_threads = k; }
+
+/* Under an address-space limit, make glibc's malloc predictable, once, for
+ * the whole process: large blocks always come from mmap at their own size
+ * (the dynamic threshold would move them into arena heaps, which grow by
+ * 64 MB reservations), and no new arena is made for a thread (each one maps
+ * 64 MB).  Either mapping can fail after a call's memory check passed, and
+ * then GMP aborts.  Costs some malloc speed in threaded programs, only where
+ * RLIMIT_AS is set. */
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+static int ff_malloc_tuned = 0;
+static void ff_tune_malloc_for_limit(void) {
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD) && defined(M_ARENA_MAX)
+    if (!__atomic_exchange_n(&ff_malloc_tuned, 1, __ATOMIC_ACQ_REL)) {
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        mallopt(M_ARENA_MAX, 1);
+    }
+#endif
+}
 static unsigned long ff_par_mul_bits = 1UL << 17;   /* operand bits of a doubling step */
 static unsigned long ff_par_digits = 100000;        /* decimal digits of a number */
 

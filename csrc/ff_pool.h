@@ -184,19 +184,6 @@ static void ff_run(int n, ff_task fn, void **args, int threads) {
     for (i = 0; i < n; i++) fn(args[i]);     /* serial: the same tasks, in order */
 }
 
-/* Start the workers a call with `threads` threads would use, now: so their
- * stacks and arenas are mapped before that call's memory check. */
-static void ff_prestart(int threads) {
-    if (threads <= 1) return;
-    pthread_mutex_lock(&ff_mu);
-    if (!ff_busy) {
-        ff_busy = 1;                            /* no call may take the pool half started */
-        ff_start_workers(threads - 1);
-        ff_busy = 0;
-    }
-    pthread_mutex_unlock(&ff_mu);
-}
-
 /* Workers running now (for tests). */
 static int ff_workers_started(void) {
     int n;

@@ -41,6 +41,9 @@ _BASELINE_BYTES = 64 << 20
 # Above this n, free memory is also checked at each call (a few µs against
 # milliseconds of arithmetic).
 _CHECK_FREE_ABOVE = 1 << 22
+# Under an address-space limit (RLIMIT_AS), from this size on too: GMP aborts
+# on a failed allocation, and the caller may have used the space up.
+_CHECK_LIMITED_ABOVE = 1 << 16
 
 
 def _read_int(path: str) -> int | None:
@@ -94,6 +97,22 @@ def _address_space_headroom() -> int | None:
     return max(0, soft - mapped)
 
 
+def address_space_limited() -> bool:
+    """True if this process has a soft RLIMIT_AS (the compiled core checks it the same way)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, OSError, ValueError):
+        return False
+    return not (soft < 0 or soft == resource.RLIM_INFINITY)
+
+
+def _unchecked(size: float) -> bool:
+    """Whether a computation of this size (an index n, or bits) is too small to need a memory check."""
+    return size <= _CHECK_LIMITED_ABOVE or (size <= _CHECK_FREE_ABOVE and not address_space_limited())
+
+
 def available_bytes() -> int | None:
     """Memory that can be had now, None if unknown.
 
@@ -138,9 +157,30 @@ _reserve_lock = threading.Lock()
 _reserved_bytes = 0
 
 
+def _forget_reservations_in_child() -> None:
+    # Only the forking thread lives on in the child: the calls of the others
+    # are gone, and the lock may have been held by one of them.
+    global _reserve_lock, _reserved_bytes
+    _reserve_lock = threading.Lock()
+    _reserved_bytes = 0
+
+
+os.register_at_fork(after_in_child=_forget_reservations_in_child)
+
+
+def _with_margin(estimate: int) -> int:
+    """Bytes to hold for an estimated peak: a fixed margin, or double a small estimate (checked under RLIMIT_AS)."""
+    return estimate + min(_BASELINE_BYTES // 4, estimate)
+
+
+def _estimate_within(free: int) -> int:
+    """The largest estimate whose _with_margin fits in ``free`` bytes."""
+    return max(0, free - _BASELINE_BYTES // 4 if free >= _BASELINE_BYTES // 2 else free // 2)
+
+
 def _index_bytes(n: int, copies: int) -> int:
-    """Estimated peak bytes of a computation whose result is F(n)-sized."""
-    return _BASELINE_BYTES // 4 + int(abs(n) * LOG2_PHI / 8) * copies
+    """Bytes to hold for a computation whose result is F(n)-sized."""
+    return _with_margin(int(abs(n) * LOG2_PHI / 8) * copies)
 
 
 @contextmanager
@@ -169,14 +209,15 @@ def reserve_bytes(need: int, refusal: Callable[[int], str]) -> Iterator[None]:
 def reserve_index(n: int, name: str = "n", copies: int = WORKING_COPIES) -> ContextManager[None]:
     """Reserve the memory to compute F(n) (``copies`` result-sized blocks) for the ``with`` block.
 
-    Below |n| = 2**22 (under 5 MB of work) nothing is checked or held.
-    Raises OverflowError naming n and the largest |n| the free memory allows now.
+    Below |n| = 2**22 (under 5 MB of work) nothing is checked or held, or
+    below 2**16 under an address-space limit.  Raises OverflowError naming
+    n and the largest |n| the free memory allows now.
     """
-    if abs(n) <= _CHECK_FREE_ABOVE:
+    if _unchecked(abs(n)):
         return nullcontext()
 
     def refusal(free: int) -> str:
-        allowed = max(0, int((free - _BASELINE_BYTES // 4) * 8 // copies / LOG2_PHI))
+        allowed = int(_estimate_within(free) * 8 // copies / LOG2_PHI)
         return (
             f"{name}={describe(n)} is too large for the memory free now: "
             f"|{name}| must be at most {allowed} at present (and at most {MAX_INDEX} at any time)"
@@ -188,12 +229,13 @@ def reserve_index(n: int, name: str = "n", copies: int = WORKING_COPIES) -> Cont
 def reserve_digits(bits: int, copies: int = DECIMAL_COPIES) -> ContextManager[None]:
     """Reserve the memory to write a ``bits``-bit integer in decimal (``copies`` times its size), for the ``with`` block.
 
-    Nothing is checked below the size of F(2**22).  Raises OverflowError.
+    Nothing is checked below the size of F(2**22) (of F(2**16) under an
+    address-space limit).  Raises OverflowError.
     """
-    if bits <= _CHECK_FREE_ABOVE * LOG2_PHI:
+    if _unchecked(bits / LOG2_PHI):
         return nullcontext()
     return reserve_bytes(
-        _BASELINE_BYTES // 4 + bits // 8 * copies,
+        _with_margin(bits // 8 * copies),
         lambda free: f"a {bits}-bit integer is too large to write in decimal with the memory free now",
     )
 
@@ -201,15 +243,27 @@ def reserve_digits(bits: int, copies: int = DECIMAL_COPIES) -> ContextManager[No
 def reserve_modulus(m: int, name: str = "m") -> ContextManager[None]:
     """Reserve the memory for F(n) mod m (products of two residues) for the ``with`` block.
 
-    Nothing is checked below 2**22-bit moduli.  Raises OverflowError naming m.
+    Nothing is checked below 2**22-bit moduli (2**16 under an address-space
+    limit).  Raises OverflowError naming m.
     """
     bits = m.bit_length()
-    if bits <= _CHECK_FREE_ABOVE:
+    if _unchecked(bits):
         return nullcontext()
     return reserve_bytes(
-        _BASELINE_BYTES // 4 + bits // 8 * WORKING_COPIES,
+        _with_margin(bits // 8 * WORKING_COPIES),
         lambda free: f"{name}={describe(m)} is too large for the memory free now: "
-        f"{name} must have at most {max(0, (free - _BASELINE_BYTES // 4) * 8 // WORKING_COPIES)} bits at present",
+        f"{name} must have at most {_estimate_within(free) * 8 // WORKING_COPIES} bits at present",
+    )
+
+
+def reserve_operand(value: int, name: str) -> ContextManager[None]:
+    """Reserve the memory for a copy of ``value`` in GMP (fib_mod copies n), for the ``with`` block."""
+    bits = value.bit_length()
+    if _unchecked(bits):
+        return nullcontext()
+    return reserve_bytes(
+        _with_margin(bits // 8 * 2),
+        lambda free: f"{name}={describe(value)} is too large for the memory free now",
     )
 
 
@@ -225,6 +279,8 @@ def as_int(value: object, name: str) -> int:
         return value
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an integer, not bool")
+    if isinstance(value, int):  # an int subclass is its int value, as operator.index() takes it
+        return int.__index__(value)
     method = getattr(type(value), "__index__", None)
     if method is None:
         raise TypeError(f"{name} must be an integer, not {type(value).__name__}")

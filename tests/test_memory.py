@@ -112,18 +112,66 @@ def test_every_large_entry_point_checks_the_headroom(call: str, threads: int) ->
     assert out[0].startswith("refused") and "memory free now" in out[0], out
 
 
-def test_with_threads_a_call_that_only_fits_serially_runs_serially() -> None:
-    # Threads need THREAD_EXTRA_COPIES more blocks; an n between the two
-    # limits is computed on one thread instead of being refused.
+def test_under_an_address_space_limit_calls_run_serially() -> None:
+    # glibc maps a 64 MB malloc arena for a thread when it first needs one, at
+    # a moment no check foresees, and GMP aborts if that fails: under RLIMIT_AS
+    # the threads stay unused, whatever get_threads() says, and an n that
+    # fits serially is computed.
     code = """
-    fastfib.fib_digits(5 * 10**6)  # starts the pool's worker, so the headroom below is what stays
     free = a.available_bytes()
-    def largest(copies):
-        return int((free - a._BASELINE_BYTES // 4) * 8 // copies / a.LOG2_PHI)
-    serial, threaded = largest(a.WORKING_COPIES), largest(a.WORKING_COPIES + a.THREAD_EXTRA_COPIES)
-    n = (serial + threaded) // 2
-    print(n, attempt(fastfib.fib_digits, n), fastfib.get_threads())
+    n = min(int(a._estimate_within(free) * 8 // a.WORKING_COPIES / a.LOG2_PHI), a.MAX_INDEX) * 9 // 10
+    print(n, attempt(fastfib.fib_digits, n), fastfib.get_threads(), _core._workers_started())
     """
-    n, outcome, length, threads = _run(code, limit_mib=224, threads=2)[0].split()
-    assert (outcome, threads) == ("ok", "2")
+    n, outcome, length, threads, workers = _run(code, limit_mib=224, threads=2)[0].split()
+    assert (outcome, threads, workers) == ("ok", "2", "0")
     assert int(length) == _digits_of_fib(int(n))
+
+
+@pytest.mark.parametrize("call", ["fastfib.fib_digits(4_194_304)", "fastfib.fib(2_000_000)", "fastfib.fib_mod(10**30, big_m)",
+                                  "fastfib.fib_mod(big_n, 7)"])
+def test_sizes_below_the_usual_check_are_checked_under_an_address_space_limit(call: str) -> None:
+    # Without a limit, calls below n = 2**22 skip the check (microseconds
+    # against milliseconds); with RLIMIT_AS and the space used up, such a call
+    # made GMP abort.  Now it is refused, and a small one still works.
+    code = f"""
+    import gmpy2, os
+    big_m = (1 << (1 << 22)) - 1
+    big_n = 1 << (40 << 23)
+    mapped = int(open("/proc/self/statm").read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + (1 << 20), limit))
+    try:
+        {call}
+        print("computed")
+    except OverflowError as exc:
+        print("refused", exc)
+    print(fastfib.fib(1000) == gmpy2.fib(1000))
+    """
+    out = _run(code, limit_mib=1024, threads=2)
+    assert out[0].startswith("refused") and "memory free now" in out[0] and out[1] == "True", out
+
+
+def test_a_forked_child_starts_with_no_reservations() -> None:
+    # A thread of the parent holds a reservation (and may hold its lock) when
+    # another forks: the child, where that thread does not exist, must not
+    # count it, nor wait for the lock.
+    code = """
+    import os, threading, gmpy2
+    entered, release = threading.Event(), threading.Event()
+    def hold():
+        with a.reserve_index(10**7 * 3):
+            entered.set()
+            release.wait()
+    t = threading.Thread(target=hold)
+    t.start()
+    entered.wait()
+    held = a._reserved_bytes
+    pid = os.fork()
+    if pid == 0:
+        ok = a._reserved_bytes == 0 and fastfib.fib(5_000_000) == gmpy2.fib(5_000_000)
+        os._exit(0 if ok else 3)
+    _, status = os.waitpid(pid, 0)
+    release.set()
+    t.join()
+    print(held > 0, os.waitstatus_to_exitcode(status), a._reserved_bytes)
+    """
+    assert _run(code, limit_mib=4096) == ["True 0 0"]

@@ -191,7 +191,7 @@ def test_fastfib_threads_is_read_at_import(value: str, expected: str) -> None:
     assert proc.stdout.strip() == expected
 
 
-@pytest.mark.parametrize("value", ["0", "65", "two", "", "-1", "1.5"])
+@pytest.mark.parametrize("value", ["0", "65", "two", "", "-1", "1.5", "0" * 4400 + "2"])
 def test_bad_fastfib_threads_stops_the_import_with_the_rule(value: str) -> None:
     proc = _python("import fastfib", FASTFIB_THREADS=value)
     assert proc.returncode == 1
