@@ -32,7 +32,7 @@ import math
 import os
 
 from fastfib import _core
-from fastfib._args import as_int
+from fastfib._args import as_int, describe
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def set_threads(k: int) -> None:
     """
     k = as_int(k, "threads")
     if not 1 <= k <= _core.MAX_THREADS:
-        raise ValueError(f"threads must be between 1 and {_core.MAX_THREADS}, got {k}")
+        raise ValueError(f"threads must be between 1 and {_core.MAX_THREADS}, got {describe(k)}")
     _core.set_threads(k)
 
 
@@ -106,7 +106,8 @@ def threads_from_env(environ: Mapping[str, str] = os.environ) -> int:
     if raw is None:
         return min(available_cpus(), _core.MAX_THREADS)
     text = raw.strip()
-    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= _core.MAX_THREADS):
+    # The length first: int() refuses (or takes quadratic time on) very long digit strings.
+    if not (text.isascii() and text.isdigit() and len(text) <= 20 and 1 <= int(text) <= _core.MAX_THREADS):
         shown = raw if len(raw) <= 40 else raw[:40] + "..."
         raise RuntimeError(
             f"{THREADS_ENV_VAR} must be an integer from 1 to {_core.MAX_THREADS} (1 = serial); got {shown!r}"

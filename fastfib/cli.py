@@ -7,7 +7,7 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from fastfib._args import parse_decimal
+from fastfib._args import describe, parse_decimal
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.mod is not None and args.mod < 1:
-        parser.error(f"argument --mod: must be a positive integer (>= 1), got {args.mod}")
+        parser.error(f"argument --mod: must be a positive integer (>= 1), got {describe(args.mod)}")
     import fastfib
     from fastfib import _core
 
@@ -48,9 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             value = (fastfib.fib_mod(args.n - 1, m) + fastfib.fib_mod(args.n + 1, m)) % m
         else:
             value = fastfib.fib_mod(args.n, args.mod)
+        digits = _core.decimal(value)  # may be refused for memory too
     except (ValueError, OverflowError) as exc:
         parser.error(str(exc))
-    return _write(parser, _core.decimal(value) + b"\n")
+    except MemoryError:
+        parser.error("not enough memory for the result")
+    return _write(parser, digits + b"\n")
 
 
 def _write(parser: argparse.ArgumentParser, data: bytes) -> int:
@@ -60,7 +63,12 @@ def _write(parser: argparse.ArgumentParser, data: bytes) -> int:
             raise OSError("standard output is closed")
         sys.stdout.flush()
         out = sys.stdout.buffer
-        out.write(data)
+        view = memoryview(data)
+        while view:  # unbuffered (python -u), stdout is raw: a write may take only part
+            written = out.write(view)
+            if written is None:  # a non-blocking stdout that is full
+                raise OSError("standard output would block")
+            view = view[written:]
         out.flush()
     except (OSError, ValueError) as exc:  # ENOSPC (>/dev/full), EPIPE, EBADF; ValueError: closed file
         # Point fd 1 at /dev/null, so the interpreter's own flush at exit cannot fail again.

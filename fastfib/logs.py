@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     from fastfib.decode import FibRequest
 
 logger = logging.getLogger("fastfib")
-if not os.environ.get("AWS_LAMBDA_LOG_LEVEL"):
-    # Without a level from Lambda the root logger passes WARNING and up only;
-    # the per-invocation record is INFO and should be seen by default.
+_lambda_level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "")
+# awslambdaric applies the level only if logging knows its name ("TRACE" means DEBUG).
+if not isinstance(logging.getLevelName({"TRACE": "DEBUG"}.get(_lambda_level, _lambda_level).upper()), int):
+    # Without a level that awslambdaric applies (none, or one it does not
+    # know), the root logger passes WARNING and up only; the per-invocation
+    # record is INFO and should be seen by default.
     logger.setLevel(logging.INFO)
 
 _JSON_FORMAT = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"

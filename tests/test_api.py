@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+import fractions
 import math
 
 import gmpy2
@@ -328,3 +330,19 @@ def test_core_decimal_takes_only_mpz(bad: object) -> None:
 @given(st.integers(-(2**3000), 2**3000))
 def test_core_decimal_matches_str(x: int) -> None:
     assert _core.decimal(gmpy2.mpz(x)) == str(x).encode()
+
+
+def test_an_int_subclass_is_its_int_value_whatever_its_index_says() -> None:
+    class Odd(int):
+        def __index__(self) -> int:  # operator.index() ignores this for int subclasses
+            return 5
+
+    assert fastfib.fib(Odd(7)) == 13 and fastfib.fib_mod(Odd(7), Odd(10)) == 3 and fastfib.lucas(Odd(7)) == 29
+
+
+def test_thread_counts_are_refused_with_a_short_message() -> None:
+    with pytest.raises(ValueError, match=r"^threads must be between 1 and 64, got <16610-bit integer>$"):
+        fastfib.set_threads(10**5000)
+    for bad in (7.9, True, fractions.Fraction(15, 2), decimal.Decimal("3.99")):
+        with pytest.raises(TypeError, match="^threads must be an integer"):
+            _core.set_threads(bad)

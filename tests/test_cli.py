@@ -50,6 +50,7 @@ def test_prints_more_digits_than_str_allows() -> None:
         (["7", "--mod", "x"], b"argument --mod: 'x'"),
         (["1" + "0" * 15], b"is too large"),
         (["7", "--bogus"], b"unrecognized arguments"),
+        (["7", "--mod", "-" + "9" * 5000], b"--mod: must be a positive integer (>= 1), got -<16610-bit integer>"),
     ],
 )
 def test_bad_arguments_get_one_line_and_status_2(args: list[str], needle: bytes) -> None:
@@ -76,3 +77,19 @@ def test_unwritable_stdout_gets_one_line_and_status_1(redirect: str) -> None:
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith(b"fastfib: error: cannot write the result:"), proc.stderr
     assert proc.stderr.count(b"\n") == 1 and b"Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("flags", [[], ["-u"]], ids=["buffered", "unbuffered"])
+def test_a_reader_that_stops_early_gets_status_1_and_a_whole_write_otherwise(flags: list[str]) -> None:
+    # Unbuffered, stdout is a raw file whose write may take only part of the
+    # digits: the CLI must go on writing, and report a pipe that closed.
+    cmd = [sys.executable, *flags, "-m", "fastfib", "1000000"]
+    full = subprocess.run(cmd, capture_output=True, timeout=60, cwd=tempfile.gettempdir())
+    assert full.returncode == 0 and full.stdout == gmpy2.digits(gmpy2.fib(10**6)).encode() + b"\n"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1, stderr
+    assert stderr.startswith(b"fastfib: error: cannot write the result:") and stderr.count(b"\n") == 1, stderr

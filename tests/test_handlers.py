@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -506,3 +507,16 @@ def test_without_awslambdaric_the_handlers_change_nothing() -> None:
     code = "import sys, fastfib.handlers as h; print(h.DECODER_INSTALLED, any(m.startswith('awslambdaric') for m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=60)
     assert proc.stdout.split() == ["False", "False"], proc.stderr
+
+
+@pytest.mark.parametrize(("level", "logged"), [("", True), ("bogus", True), ("INFO", True), ("WARN", False), ("TRACE", True)])
+def test_the_record_is_logged_unless_lambda_sets_a_level_above_info(level: str, logged: bool) -> None:
+    # awslambdaric applies AWS_LAMBDA_LOG_LEVEL only when logging knows the name;
+    # otherwise the root logger passes WARNING only, so fastfib's logger passes INFO itself.
+    code = "import logging, fastfib.logs as l, awslambdaric.bootstrap as b; " \
+        "b._setup_logging(b._AWS_LAMBDA_LOG_FORMAT, b._AWS_LAMBDA_LOG_LEVEL, None); print(l.logger.isEnabledFor(logging.INFO))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tempfile.gettempdir(), timeout=60,
+        env={**os.environ, "AWS_LAMBDA_LOG_LEVEL": level},
+    )  # fmt: skip
+    assert proc.stdout.strip() == str(logged), proc.stderr
