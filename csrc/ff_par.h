@@ -116,8 +116,9 @@ static void ff_crt_plus(void *p) {
     c->rp[c->h] = __gmpn_mul_fft(c->rp, c->h, c->xp, c->xn, c->sq ? c->xp : c->yp, c->sq ? c->xn : c->yn, c->k);
 }
 
-/* Fill c for |x|*|y| and allocate its residues; 0 if the split does not
- * apply (too small, or no memory): the caller then multiplies otherwise. */
+/* Fill c for |x|*|y| and allocate its residues: 1; 0 if the split does not
+ * apply to these sizes, -1 if there was no memory.  The caller then
+ * multiplies otherwise. */
 static int ff_crt_plan_raw(ff_crt *c, mp_srcptr xp, mp_size_t xn, mp_srcptr yp, mp_size_t yn, int sq) {
     mp_size_t h;
     int k;
@@ -131,7 +132,7 @@ static int ff_crt_plan_raw(ff_crt *c, mp_srcptr xp, mp_size_t xn, mp_srcptr yp, 
     c->xp = xp; c->xn = xn; c->yp = yp; c->yn = yn; c->sq = sq;
     c->h = h; c->k = k; c->failed = 0;
     c->rm = (mp_ptr)malloc((size_t)(2 * h + 1) * sizeof(mp_limb_t));
-    if (c->rm == NULL) return 0;
+    if (c->rm == NULL) return -1;
     c->rp = c->rm + h;
     return 1;
 }
@@ -190,8 +191,9 @@ static int ff_crt_self_check(void) {
         for (sq = 0; sq < 2 && result == 1; sq++) {
             mpz_srcptr b = sq ? x : y;
             mpz_mul(want, x, b);
-            if (!ff_crt_plan_raw(&c, mpz_limbs_read(x), xn, mpz_limbs_read(b), mpz_size(b), sq)) {
-                result = -1;                     /* the sizes always apply: no memory */
+            int planned = ff_crt_plan_raw(&c, mpz_limbs_read(x), xn, mpz_limbs_read(b), mpz_size(b), sq);
+            if (planned <= 0) {                  /* no memory: unknown; sizes refused: not usable */
+                result = planned;
                 break;
             }
             ff_crt_minus(&c);
@@ -217,7 +219,7 @@ static int ff_crt_plan(ff_crt *c, mpz_srcptr x, mpz_srcptr y) {
         __atomic_store_n(&ff_crt_checked, state, __ATOMIC_RELEASE);
     }
     if (state < 0) return 0;
-    return ff_crt_plan_raw(c, mpz_limbs_read(x), (mp_size_t)mpz_size(x), mpz_limbs_read(y), (mp_size_t)mpz_size(y), sq);
+    return ff_crt_plan_raw(c, mpz_limbs_read(x), (mp_size_t)mpz_size(x), mpz_limbs_read(y), (mp_size_t)mpz_size(y), sq) > 0;
 }
 
 /* 1 if products may use the residue split here (after its self-check). */

@@ -328,7 +328,10 @@ def parse_decimal(text: str) -> int:
     if not _DECIMAL.fullmatch(text):
         raise ValueError(f"{text[:40]!r} is not a decimal integer")
     if len(text) <= 4000:
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # a lower int_max_str_digits set for this interpreter
+            pass
     import gmpy2
 
     return int(gmpy2.mpz(text))

@@ -61,12 +61,17 @@ def _parse_int(text: str) -> int | LongInt:
     return LongInt(text)
 
 
+def _not_json(name: str) -> Any:
+    # json.loads takes NaN, Infinity and -Infinity; JSON (and awslambdaric's own decoder) does not.
+    raise ValueError(f"{name} is not JSON")
+
+
 def loads(text: str | bytes, watched: frozenset[str] = frozenset()) -> Any:
     """Decode JSON text with fastfib's rules (see the module's docstring).
 
-    Raises ValueError for text that is not JSON (or bytes that are not
-    UTF-8/16/32) and RecursionError for JSON nested too deeply, as
-    json.loads does.
+    Raises ValueError for text that is not JSON (also NaN and Infinity,
+    which json.loads takes, or bytes that are not UTF-8/16/32) and
+    RecursionError for JSON nested too deeply.
     """
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -90,7 +95,7 @@ def loads(text: str | bytes, watched: frozenset[str] = frozenset()) -> Any:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return json.loads(text, parse_int=_parse_int, object_pairs_hook=pairs_hook)
+        return json.loads(text, parse_int=_parse_int, parse_constant=_not_json, object_pairs_hook=pairs_hook)
     finally:
         if collecting:
             gc.enable()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 
 import pytest
 
@@ -135,7 +136,8 @@ def test_query_and_path_values_are_strict_decimals(sample_event, text: str) -> N
         ("[13]", r"^body must be a JSON object.*got an array"),
         ('{"n": "13"}', r"^n must be an integer, got a string"),
         ('{"n": 13.0}', r"^n must be an integer, got a non-integer"),
-        ('{"n": NaN}', r"^n must be an integer, got a non-integer"),
+        ('{"n": NaN}', r"^body must be valid JSON"),  # NaN and Infinity are not JSON (awslambdaric refuses them too)
+        ('{"n": 7, "x": -Infinity}', r"^body must be valid JSON"),
         ("[" * 100_000, r"^body nests arrays or objects too deeply"),
         ('{"n": 7, "x": ' + "[" * 50_000 + "]" * 50_000 + "}", r"^body nests arrays or objects too deeply"),
         (b"\xff\xfe{".decode("latin-1"), r"^body must be valid JSON"),
@@ -262,6 +264,27 @@ def test_integers_past_the_json_digit_limit_may_be_decimal_strings() -> None:
 
 
 # --- fastfib's JSON rules (decode.loads), for bodies and, through fastfib.runtime, events ---
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"x": -Infinity}'])
+def test_loads_refuses_what_is_not_json(text: str) -> None:
+    with pytest.raises(ValueError, match="is not JSON"):
+        loads(text)
+
+
+def test_a_lowered_int_digit_limit_still_reads_long_fields(sample_event) -> None:
+    # With PYTHONINTMAXSTRDIGITS=1000, a 2000-digit n is a LongInt, and must
+    # still be parsed (by GMP), not fail in int().
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(1000)
+    try:
+        text = "1" + "0" * 1999
+        assert raw_request(loads('{"n": %s, "mod": 97}' % text)) == FibRequest(10**1999, 97)
+        event = sample_event("function_url")
+        event["rawQueryString"] = f"n={text}&mod=97"
+        assert http_request(HttpEvent.parse(event)) == FibRequest(10**1999, 97)
+    finally:
+        sys.set_int_max_str_digits(old)
 
 
 def test_loads_keeps_long_integers_as_text_and_short_ones_as_ints() -> None:

@@ -113,6 +113,7 @@ def test_largest_allowed_n_comes_back_whole(raw_rie: HostRie, apigw_rie: HostRie
         ('{"n":99999999999}', "InputTooLarge", "at most"),
         ('{"n":', "Runtime.UnmarshalError", "Unable to unmarshal input"),
         ('{"n":7,"n":8}', "InvalidInput", "n must appear once in the event"),
+        ('{"n":7,"x":NaN}', "Runtime.UnmarshalError", "NaN is not JSON"),  # as awslambdaric's own decoder
         ('{"n":7,"mod":5,"mod":6}', "InvalidInput", "mod must appear once in the event"),
     ],
 )

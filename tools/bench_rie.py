@@ -49,7 +49,8 @@ def thread_rows(env: dict[str, str], calls: int, rounds: int = 5) -> list[str]:
     """
     ns = (10**6, 10**7)
     one = {**env, "FASTFIB_THREADS": "1"}
-    default = {k: v for k, v in env.items() if k != "FASTFIB_THREADS"}
+    # Explicit, since HostRie adds this process's environment, which may set FASTFIB_THREADS.
+    default = {**env, "FASTFIB_THREADS": str(available_cpus())}
     samples: dict[tuple[str, int], list[float]] = {(w, n): [] for w in ("1", "N") for n in ns}
     with HostRie("fastfib.handlers.raw", env=one) as serial, HostRie("fastfib.handlers.raw", env=default) as parallel:
         for n in ns:
