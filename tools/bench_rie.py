@@ -49,9 +49,10 @@ def thread_rows(env: dict[str, str], calls: int, rounds: int = 5) -> list[str]:
     """
     ns = (10**6, 10**7)
     one = {**env, "FASTFIB_THREADS": "1"}
-    # The runtimes are children of this process: same affinity, same cgroup.
-    # Explicit, since HostRie adds this process's environment, which may set FASTFIB_THREADS.
-    threads = min(available_cpus(), 64)  # fastfib's own default, and FASTFIB_THREADS's range
+    # fastfib's own default: the runtimes are children of this process (same
+    # affinity, same cgroup).  Set explicitly, since HostRie adds this
+    # process's environment, which may set FASTFIB_THREADS.
+    threads = min(available_cpus(), 64)
     default = {**env, "FASTFIB_THREADS": str(threads)}
     samples: dict[tuple[str, int], list[float]] = {(w, n): [] for w in ("1", "N") for n in ns}
     with HostRie("fastfib.handlers.raw", env=one) as serial, HostRie("fastfib.handlers.raw", env=default) as parallel:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Sequence
 
-from rie import free_port, invoke, wait_for_port
+from rie import child_pid, free_port, invoke, status_kib, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 RIE_IN_TEST_IMAGE = "/usr/local/bin/aws-lambda-rie"
@@ -177,21 +177,11 @@ class ContainerRie:
     def runtime_pid(self) -> int:
         """Host PID of the Python runtime that RIE started (after the first invocation)."""
         rie_pid = int(docker("inspect", "--format", "{{.State.Pid}}", self.name).strip())
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == rie_pid:
-                return int(stat.parent.name)
-        raise LookupError(f"RIE in {self.name} has no runtime process (invoke it once first)")
+        return child_pid(rie_pid, f"RIE in {self.name}")
 
     def runtime_rss_kib(self, field: str = "VmRSS") -> int:
         """The runtime process's resident memory now (VmRSS), or its peak so far (field="VmHWM")."""
-        for line in Path(f"/proc/{self.runtime_pid()}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-        raise LookupError(f"no {field} line")
+        return status_kib(self.runtime_pid(), field)
 
     def stop(self) -> None:
         docker("rm", "-f", self.name, check=False)

@@ -92,6 +92,26 @@ def init_durations_ms(log: str) -> list[float]:
     return [float(x) for x in _INIT_REPORT.findall(log)]
 
 
+def child_pid(parent: int, what: str) -> int:
+    """PID of a child of ``parent`` (RIE's runtime process, once it has been invoked)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            return int(stat.parent.name)
+    raise LookupError(f"{what} has no runtime process (invoke it once first)")
+
+
+def status_kib(pid: int, field: str) -> int:
+    """A memory field of /proc/PID/status in KiB: VmRSS (now) or VmHWM (the peak so far)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise LookupError(f"no {field} line")
+
+
 class HostRie:
     """RIE on the host around ``python -m awslambdaric HANDLER``; a context manager."""
 
@@ -133,21 +153,11 @@ class HostRie:
     def runtime_pid(self) -> int:
         """PID of the Python runtime process that RIE started (after the first invocation)."""
         assert self.proc is not None
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.proc.pid:
-                return int(stat.parent.name)
-        raise LookupError("RIE has no runtime process (invoke it once first)")
+        return child_pid(self.proc.pid, "RIE")
 
     def runtime_rss_kib(self, field: str = "VmRSS") -> int:
         """The runtime process's resident memory now (VmRSS), or its peak so far (field="VmHWM")."""
-        for line in Path(f"/proc/{self.runtime_pid()}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-        raise LookupError(f"no {field} line")
+        return status_kib(self.runtime_pid(), field)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
