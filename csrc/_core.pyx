@@ -269,7 +269,7 @@ cdef long ALWAYS_FAST = _args._CHECK_LIMITED_ABOVE
 
 
 cdef bint _address_space_limited() noexcept nogil:
-    """As _args.address_space_limited(): a soft RLIMIT_AS is set (a syscall, about 0.2 us)."""
+    """A soft RLIMIT_AS is set, as _args._rlimit_as() reads it (a syscall, about 0.2 us)."""
     cdef rlimit rl
     if getrlimit(RLIMIT_AS, &rl) != 0:
         return False

@@ -66,14 +66,9 @@ def _memory_limit_bytes() -> int:
         value = _read_int(path)
         if value:
             limits.append(value)
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        if soft > 0:
-            limits.append(soft)
-    except (ImportError, OSError, ValueError):
-        pass
+    soft = _rlimit_as()
+    if soft:
+        limits.append(soft)
     return min(limits)
 
 
@@ -82,35 +77,34 @@ def _index_for_bytes(nbytes: int) -> int:
     return int(bits / LOG2_PHI)
 
 
-def _address_space_headroom() -> int | None:
-    """RLIMIT_AS minus the address space this process maps now (VmSize); None without a limit."""
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        if soft < 0 or soft == resource.RLIM_INFINITY:
-            return None
-        with open("/proc/self/statm") as f:
-            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (ImportError, OSError, ValueError, IndexError):
-        return None
-    return max(0, soft - mapped)
-
-
-def address_space_limited() -> bool:
-    """True if this process has a soft RLIMIT_AS (the compiled core checks it the same way)."""
+def _rlimit_as() -> int | None:
+    """The soft RLIMIT_AS in bytes; None without one (the compiled core reads it the same way)."""
     try:
         import resource
 
         soft = resource.getrlimit(resource.RLIMIT_AS)[0]
     except (ImportError, OSError, ValueError):
-        return False
-    return not (soft < 0 or soft == resource.RLIM_INFINITY)
+        return None
+    return None if soft < 0 or soft == resource.RLIM_INFINITY else soft
+
+
+def _address_space_headroom() -> int | None:
+    """RLIMIT_AS minus the address space this process maps now (VmSize); None without a limit."""
+    soft = _rlimit_as()
+    if soft is None:
+        return None
+    try:
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, soft - mapped)
+
 
 
 def _unchecked(size: float) -> bool:
     """Whether a computation of this size (an index n, or bits) is too small to need a memory check."""
-    return size <= _CHECK_LIMITED_ABOVE or (size <= _CHECK_FREE_ABOVE and not address_space_limited())
+    return size <= _CHECK_LIMITED_ABOVE or (size <= _CHECK_FREE_ABOVE and _rlimit_as() is None)
 
 
 def available_bytes() -> int | None:
