@@ -206,10 +206,9 @@ static int ff_crt_self_check(void) {
     return result;
 }
 
-/* Plan x*y for the residue split if it is enabled, passed its check and
- * applies to these sizes. */
-static int ff_crt_plan(ff_crt *c, mpz_srcptr x, mpz_srcptr y) {
-    int sq = mpz_limbs_read(x) == mpz_limbs_read(y) && mpz_size(x) == mpz_size(y);
+/* 1 if products may use the residue split now: it is enabled and GMP's
+ * internals passed the self-check, which the first caller runs. */
+static int ff_crt_available(void) {
     if (!ff_crt_enabled) return 0;
     int state = __atomic_load_n(&ff_crt_checked, __ATOMIC_ACQUIRE);
     if (state == 0) {                            /* two first callers may both check: harmless */
@@ -218,18 +217,14 @@ static int ff_crt_plan(ff_crt *c, mpz_srcptr x, mpz_srcptr y) {
         state = found ? 1 : -1;
         __atomic_store_n(&ff_crt_checked, state, __ATOMIC_RELEASE);
     }
-    if (state < 0) return 0;
-    return ff_crt_plan_raw(c, mpz_limbs_read(x), (mp_size_t)mpz_size(x), mpz_limbs_read(y), (mp_size_t)mpz_size(y), sq) > 0;
+    return state > 0;
 }
 
-/* 1 if products may use the residue split here (after its self-check). */
-static int ff_crt_available(void) {
-    ff_crt c;
-    mpz_t one;
-    mpz_init_set_ui(one, 1);
-    ff_crt_plan(&c, one, one);                   /* too small to plan: only runs the check */
-    mpz_clear(one);
-    return ff_crt_enabled && __atomic_load_n(&ff_crt_checked, __ATOMIC_ACQUIRE) > 0;
+/* Plan x*y for the residue split if it is available and applies to these sizes. */
+static int ff_crt_plan(ff_crt *c, mpz_srcptr x, mpz_srcptr y) {
+    int sq = mpz_limbs_read(x) == mpz_limbs_read(y) && mpz_size(x) == mpz_size(y);
+    return ff_crt_available()
+        && ff_crt_plan_raw(c, mpz_limbs_read(x), (mp_size_t)mpz_size(x), mpz_limbs_read(y), (mp_size_t)mpz_size(y), sq) > 0;
 }
 
 /* --- products ------------------------------------------------------------- */

@@ -27,6 +27,7 @@ nothing changes.
 
 from __future__ import annotations
 
+import functools  # loaded already: awslambdaric, logging and re import it
 import gc
 import sys
 
@@ -47,6 +48,7 @@ _reclaim = False
 def reclaims_after_raise(handler: Handler) -> Handler:
     """Wrap a Lambda handler so that, when it raises, the next event's decoding first runs gc.collect()."""
 
+    @functools.wraps(handler)
     def wrapper(event: Any, context: Any = None) -> Any:
         global _reclaim
         try:
@@ -55,9 +57,6 @@ def reclaims_after_raise(handler: Handler) -> Handler:
             _reclaim = True
             raise
 
-    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
-        setattr(wrapper, name, getattr(handler, name))
-    wrapper.__wrapped__ = handler  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 
