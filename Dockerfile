@@ -31,7 +31,7 @@ WORKDIR /src
 COPY docker/constraints.txt pyproject.toml setup.py README.md LICENSE ./
 RUN python3 -m venv /opt/build
 COPY csrc csrc
-COPY fastfib fastfib
+COPY src src
 RUN /opt/build/bin/pip wheel --no-deps --wheel-dir /wheels . && rm -rf build
 COPY --from=runtime-base / /rt
 RUN /opt/build/bin/pip install --no-compile --target /rt/var/task /wheels/fastfib-*.whl awslambdaric \

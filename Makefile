@@ -52,7 +52,7 @@ RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
-	@echo "make lint   - ruff, and mypy on fastfib/"
+	@echo "make lint   - ruff, and mypy on src/fastfib/"
 	@echo "make test-fast - the tests that need no Docker, no RIE and no wheel build (about 20 s)"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
 	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
@@ -66,11 +66,19 @@ help:
 	@echo "make deploy - sam build, then sam deploy --guided (needs AWS credentials)"
 	@echo "ARCH=arm64 with lambda, testlambda, offline-bases: linux/arm64 images tagged ...-arm64"
 
-# The venv holds an installed (not editable) fastfib, rebuilt when sources change.
-$(VENV)/.installed: pyproject.toml setup.py csrc/_core.pyx $(wildcard csrc/*.h) $(wildcard fastfib/*.py fastfib/*.pyi)
+# The venv holds an editable install (src/ layout): a .py edit is live at
+# once, and the compiled core is rebuilt in place (src/fastfib/_core.*.so)
+# only when csrc/ or the build files change.  Build isolation is off, so a
+# rebuild reuses the venv's pinned Cython and gmpy2 (pyproject's
+# build-system requires, installed first) instead of downloading them again.
+$(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[test,lint]"
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml setup.py $(wildcard csrc/*)
+	$(PY) -m pip install --quiet $$($(PY) scripts/build_requires.py)
+	$(PY) -m pip install --quiet --no-build-isolation -e ".[test,lint]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -219,4 +227,4 @@ run:
 	esac
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info csrc/*.c fastfib/*.so .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist src/*.egg-info csrc/*.c src/fastfib/*.so .pytest_cache .hypothesis

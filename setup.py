@@ -27,7 +27,7 @@ core = Extension(
     "fastfib._core",
     ["csrc/_core.pyx"],
     include_dirs=[GMPY2_DIR, "csrc"],
-    depends=["csrc/ff_pool.h", "csrc/ff_par.h"],
+    depends=sorted(glob.glob("csrc/*.h") + glob.glob("csrc/*.pxi") + glob.glob("csrc/*.pxd")),
     libraries=libraries,
     library_dirs=library_dirs,
     runtime_library_dirs=runtime_library_dirs,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastfib
-from fastfib import _args, _core, fib, fib_digits, fib_mod, fib_pair, lucas, reference
+from fastfib import _core, _memory, fib, fib_digits, fib_mod, fib_pair, lucas, reference
 
 SPAN = range(-3000, 3001)
 
@@ -253,7 +253,7 @@ def test_fib_mod_index_returning_a_non_int_is_refused(returned: object) -> None:
 
 C_BOUNDARIES = [
     0, 1, 93, 94, 2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**62, 2**63 - 1, 2**63, 2**64 - 2, 2**64 - 1, 2**64, 2**64 + 1,
-    2**128, _args.MAX_INDEX, _args.MAX_INDEX + 1,
+    2**128, _memory.MAX_INDEX, _memory.MAX_INDEX + 1,
 ]  # fmt: skip
 C_RANGE = st.one_of(
     st.sampled_from(C_BOUNDARIES + [-b for b in C_BOUNDARIES] + [-b - 1 for b in C_BOUNDARIES]),
@@ -270,7 +270,7 @@ def _core_call(name: str, n: int):  # type: ignore[no-untyped-def]
 @given(st.sampled_from(["fib", "lucas", "fib_pair", "fib_digits"]), C_RANGE)
 def test_core_over_the_whole_c_range(name: str, n: int) -> None:
     # Every n gets the exact value or an OverflowError; never (0, 0), a wrong sign or an abort.
-    if abs(n) > _args.MAX_INDEX + 1:
+    if abs(n) > _memory.MAX_INDEX + 1:
         with pytest.raises(OverflowError, match=r"is too large"):
             _core_call(name, n)
         return

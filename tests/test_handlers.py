@@ -271,7 +271,7 @@ def test_apigw_internal_error_is_a_generic_500(sample_event, monkeypatch, caplog
     def broken(n: int) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(handlers, "fib", broken)
+    monkeypatch.setattr(handlers, "fib_digits", broken)
     outer, payload = _decode(apigw(sample_event("apigw_v2"), None))
     assert outer["statusCode"] == 500
     assert payload == {"error": "internal error"}

@@ -203,7 +203,7 @@ def test_memory_limit_of_the_container_is_respected(variant: Variant) -> None:
     # A result that cannot fit raises OverflowError at once instead of being
     # OOM-killed, and the largest n allowed still completes, digits included.
     code = (
-        "import fastfib, fastfib._args as a\n"
+        "import fastfib, fastfib._memory as a\n"
         "try:\n    fastfib.fib(3 * 10**9)\nexcept OverflowError as e:\n    print('refused:', e)\n"
         "print(len(fastfib.fib_digits(a.MAX_INDEX)), a.MAX_INDEX, a.MEMORY_LIMIT_BYTES >> 20)\n"
     )

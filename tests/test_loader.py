@@ -120,3 +120,21 @@ def test_mismatched_installed_gmpy2_still_fails_with_a_remedy(tmp_path: Path) ->
     built = fastfib._loader.gmpy2.__version__
     assert f"fastfib was built against gmpy2 {built}, but gmpy2 0.0.1 is installed" in proc.stderr
     assert f"Install gmpy2=={built}" in proc.stderr
+
+
+def test_the_suite_tests_the_working_tree() -> None:
+    # make venv installs fastfib editable: the package under test is src/fastfib, not an old copy.
+    root = Path(__file__).resolve().parents[1]
+    assert LOADER.resolve().parent == root / "src" / "fastfib"
+
+
+def test_a_source_tree_without_its_core_says_so_and_how_to_build_it(tmp_path: Path) -> None:
+    tree = tmp_path / "fastfib"
+    tree.mkdir()
+    for source in LOADER.parent.glob("*.py"):
+        (tree / source.name).write_bytes(source.read_bytes())
+    proc = _run("import fastfib", path=[str(tmp_path)])
+    assert proc.returncode == 1
+    message = proc.stderr.strip().splitlines()[-1]
+    assert message.startswith("ImportError: fastfib's compiled core is not built in " + str(tree))
+    assert "make venv" in message and "pip install ." in message and "install gmpy2" not in message

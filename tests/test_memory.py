@@ -21,7 +21,7 @@ import resource, sys, threading
 limit = {limit_mib} << 20
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 ballast = bytearray({ballast_mib} << 20)
-import fastfib, fastfib._args as a
+import fastfib, fastfib._memory as a
 from fastfib import _core
 
 def attempt(func, *args):

@@ -1,6 +1,6 @@
 """The public functions (compiled: ``fastfib._core``) and the number of threads they use.
 
-Argument rules (``fastfib._args``), shared by every function and applied
+Argument rules (``fastfib._args`` and ``fastfib._memory``), shared by every function and applied
 inside the compiled core:
 
 - n and m must be integers: int, or anything whose ``__index__`` returns an
@@ -32,7 +32,7 @@ import math
 import os
 
 from fastfib import _core
-from fastfib._args import as_int, describe
+from fastfib._args import as_int, setting_int
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ fib_pair = _core.fib_pair
 lucas = _core.lucas
 fib_mod = _core.fib_mod
 fib_digits = _core.fib_digits
+#: The decimal digits of an mpz as bytes (package-internal: the handlers and the CLI).
+decimal = _core.decimal
 
 #: The environment variable read at import for the number of threads.
 THREADS_ENV_VAR = "FASTFIB_THREADS"
@@ -86,10 +88,7 @@ def set_threads(k: int) -> None:
 
     Raises TypeError if k is not an integer, ValueError if it is out of range.
     """
-    k = as_int(k, "threads")
-    if not 1 <= k <= _core.MAX_THREADS:
-        raise ValueError(f"threads must be between 1 and {_core.MAX_THREADS}, got {describe(k)}")
-    _core.set_threads(k)
+    _core.set_threads(as_int(k, "threads"))  # the core checks the range
 
 
 def get_threads() -> int:
@@ -102,14 +101,5 @@ def threads_from_env(environ: Mapping[str, str] = os.environ) -> int:
 
     Raises RuntimeError naming the variable and the rule for any other value.
     """
-    raw = environ.get(THREADS_ENV_VAR)
-    if raw is None:
-        return min(available_cpus(), _core.MAX_THREADS)
-    text = raw.strip()
-    # The length first: int() refuses (or takes quadratic time on) very long digit strings.
-    if not (text.isascii() and text.isdigit() and len(text) <= 20 and 1 <= int(text) <= _core.MAX_THREADS):
-        shown = raw if len(raw) <= 40 else raw[:40] + "..."
-        raise RuntimeError(
-            f"{THREADS_ENV_VAR} must be an integer from 1 to {_core.MAX_THREADS} (1 = serial); got {shown!r}"
-        )
-    return int(text)
+    k = setting_int(environ, THREADS_ENV_VAR, 1, _core.MAX_THREADS, " (1 = serial)")
+    return min(available_cpus(), _core.MAX_THREADS) if k is None else k

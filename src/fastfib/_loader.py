@@ -116,6 +116,16 @@ def _built_for() -> str:
     return "the version it was built with"
 
 
+def _core_not_built() -> bool:
+    """Whether no compiled ``_core`` sits beside this module (a source tree nobody has built)."""
+    import importlib.machinery
+
+    here = os.path.dirname(__file__)
+    return not any(
+        os.path.exists(os.path.join(here, "_core" + suffix)) for suffix in importlib.machinery.EXTENSION_SUFFIXES
+    )
+
+
 def check_core() -> None:
     """Raise ImportError with a remedy unless ``fastfib._core`` loads and matches gmpy2.
 
@@ -125,6 +135,12 @@ def check_core() -> None:
     try:
         from fastfib import _core
     except ImportError as exc:
+        if _core_not_built():
+            raise ImportError(
+                f"fastfib's compiled core is not built in {os.path.dirname(__file__)} (no _core extension "
+                "module there): this is a source tree. Run `make venv` in the repository (an editable "
+                "install that builds it), or install fastfib: pip install ."
+            ) from exc
         raise ImportError(
             f"fastfib's compiled core could not be loaded ({exc}). gmpy2 {gmpy2.__version__} is installed; "
             f"install gmpy2=={_built_for()}, {_REBUILD}"

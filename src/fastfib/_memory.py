@@ -1,18 +1,19 @@
-"""Argument rules shared by the public API: integers only, sizes bounded.
+"""The process-wide memory ledger: how large a call may be, and what it holds while it runs.
 
-Memory: a call refuses (OverflowError) an n whose F(n) could not fit in this
-process's memory limit (MAX_INDEX, fixed at import), and a large call also
-reserves its estimated peak against the memory free at that moment
-(:func:`reserve_index`), so that neither one call nor several at once can
-make GMP abort the process.
+A call refuses (OverflowError) an n whose F(n) could not fit in this
+process's memory limit (MAX_INDEX, fixed at import: physical memory, the
+cgroup limit, RLIMIT_AS), and a large call also reserves its estimated peak
+against the memory free at that moment (:func:`reserve_index`), so that
+neither one call nor several at once can make GMP abort the process.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 from contextlib import contextmanager, nullcontext
+
+from fastfib._args import as_int, describe
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ _BASELINE_BYTES = 64 << 20
 _CHECK_FREE_ABOVE = 1 << 22
 # Under an address-space limit (RLIMIT_AS), from this size on too: GMP aborts
 # on a failed allocation, and the caller may have used the space up.
-_CHECK_LIMITED_ABOVE = 1 << 16
+CHECK_LIMITED_ABOVE = 1 << 16
 
 
 def _read_int(path: str) -> int | None:
@@ -78,7 +79,7 @@ def _index_for_bytes(nbytes: int) -> int:
 
 
 def _rlimit_as() -> int | None:
-    """The soft RLIMIT_AS in bytes; None without one (the compiled core reads it the same way)."""
+    """The soft RLIMIT_AS in bytes; None without one (the compiled core's _address_space_limited() asks the same)."""
     try:
         import resource
 
@@ -104,7 +105,7 @@ def _address_space_headroom() -> int | None:
 
 def _unchecked(size: float) -> bool:
     """Whether a computation of this size (an index n, or bits) is too small to need a memory check."""
-    return size <= _CHECK_LIMITED_ABOVE or (size <= _CHECK_FREE_ABOVE and _rlimit_as() is None)
+    return size <= CHECK_LIMITED_ABOVE or (size <= _CHECK_FREE_ABOVE and _rlimit_as() is None)
 
 
 def available_bytes() -> int | None:
@@ -261,31 +262,6 @@ def reserve_operand(value: int, name: str) -> ContextManager[None]:
     )
 
 
-def as_int(value: object, name: str) -> int:
-    """Return ``value`` as a Python int, or raise TypeError naming ``name``.
-
-    Anything with ``__index__`` is accepted (int, gmpy2.mpz, numpy integers)
-    if that returns an int; bool is refused even though it is an int
-    subclass, and so are float, str, None and an ``__index__`` that returns
-    a bool or any other non-int.
-    """
-    if type(value) is int:
-        return value
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer, not bool")
-    if isinstance(value, int):  # an int subclass is its int value, as operator.index() takes it
-        return int.__index__(value)
-    method = getattr(type(value), "__index__", None)
-    if method is None:
-        raise TypeError(f"{name} must be an integer, not {type(value).__name__}")
-    result = method(value)
-    if type(result) is not int:  # bool, an int subclass, or anything else: refused, not coerced
-        raise TypeError(
-            f"{name} must be an integer: {type(value).__name__}.__index__ returned {type(result).__name__}, not int"
-        )
-    return result
-
-
 def as_index(value: object, name: str = "n") -> int:
     """Like :func:`as_int`, and raise OverflowError if F(value) cannot fit in this process's memory limit.
 
@@ -301,44 +277,8 @@ def as_index(value: object, name: str = "n") -> int:
     return n
 
 
-def as_modulus(value: object, name: str = "m") -> int:
-    """Like :func:`as_int`, and raise ValueError unless value >= 1."""
-    m = as_int(value, name)
-    if m < 1:
-        raise ValueError(f"{name} must be a positive integer (>= 1), got {describe(m)}")
-    return m
-
-
-_DECIMAL = re.compile(r"-?[0-9]+")
-
-
-def parse_decimal(text: str) -> int:
-    """Parse a strict decimal integer: optional '-', ASCII digits, nothing else.
-
-    No '+', spaces, underscores or exponents.  Long inputs are parsed by GMP,
-    so CPython's 4300-digit limit on int(str) does not apply.
-    Raises ValueError on anything else.
-    """
-    if not _DECIMAL.fullmatch(text):
-        raise ValueError(f"{text[:40]!r} is not a decimal integer")
-    if len(text) <= 4000:
-        try:
-            return int(text)
-        except ValueError:  # a lower int_max_str_digits set for this interpreter
-            pass
-    import gmpy2
-
-    return int(gmpy2.mpz(text))
-
-
-def describe(n: int) -> str:
-    """``str(n)`` for n up to 64 bits; a larger n is described by its size (formatting it would be slow)."""
-    bits = n.bit_length()
-    return str(n) if bits <= 64 else f"{'-' if n < 0 else ''}<{bits}-bit integer>"
-
-
 def _size(n: int) -> str:
-    nbytes = n * 6_942_419 // 80_000_000  # integer maths: n may exceed float range
+    nbytes = n * round(LOG2_PHI * 10**9) // (8 * 10**9)  # integer maths: n may exceed float range
     if nbytes.bit_length() > 60:
         return f"2**{nbytes.bit_length() - 1} bytes"
     size, unit = float(nbytes), "bytes"

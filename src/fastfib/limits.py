@@ -4,7 +4,7 @@
 - mod, if given, is at least 1 and below 2**MAX_MOD_BITS;
 - without mod, |n| is at most ``max_n`` (``FASTFIB_MAX_N``, read once at
   start), which start-up keeps within what Lambda's response cap can carry;
-- F(n) fits the memory this process may ever use (``fastfib._args``); the
+- F(n) fits the memory this process may ever use (``fastfib._memory``); the
   memory free at the moment is reserved when the computation starts, and a
   refusal then is an InputTooLarge too (``handlers._digits``).
 Everything else gets an InvalidInput or InputTooLarge that states the rule.
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 
-from fastfib._args import as_index, describe
+from fastfib._args import describe, setting_int
+from fastfib._memory import as_index
 from fastfib.errors import InputTooLarge, InvalidInput
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
@@ -68,18 +69,13 @@ def max_n_from_env(environ: Mapping[str, str] = os.environ) -> int:
     is a decimal integer from 1 to largest_max_n(); the handler module then
     fails to import, which stops the Lambda start-up with that message.
     """
-    raw = environ.get(ENV_VAR)
-    if raw is None:
-        return DEFAULT_MAX_N
-    text = raw.strip()
     largest = largest_max_n()
-    if not (text.isascii() and text.isdigit()) or len(text) > 18 or not 1 <= int(text) <= largest:
-        shown = raw if len(raw) <= 40 else raw[:40] + "..."
-        raise RuntimeError(
-            f"{ENV_VAR} must be an integer from 1 to {largest}, such as {DEFAULT_MAX_N}: F(n) for a larger n "
-            f"has more digits than Lambda's {RESPONSE_LIMIT_BYTES}-byte response can carry; got {shown!r}"
-        )
-    return int(text)
+    why = (
+        f", such as {DEFAULT_MAX_N}: F(n) for a larger n has more digits than Lambda's "
+        f"{RESPONSE_LIMIT_BYTES}-byte response can carry"
+    )
+    n = setting_int(environ, ENV_VAR, 1, largest, why)
+    return DEFAULT_MAX_N if n is None else n
 
 
 class Limits:

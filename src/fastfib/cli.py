@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.mod is not None and args.mod < 1:
         parser.error(f"argument --mod: must be a positive integer (>= 1), got {describe(args.mod)}")
     import fastfib
-    from fastfib import _core
+    from fastfib._api import decimal
 
     try:
         if args.mod is None:
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             value = (fastfib.fib_mod(args.n - 1, m) + fastfib.fib_mod(args.n + 1, m)) % m
         else:
             value = fastfib.fib_mod(args.n, args.mod)
-        digits = _core.decimal(value)  # may be refused for memory too
+        digits = decimal(value)  # may be refused for memory too
     except (ValueError, OverflowError) as exc:
         parser.error(str(exc))
     except MemoryError:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import time
 
-from fastfib import _core, fib, fib_mod
+from fastfib import fib_digits, fib_mod
+from fastfib._api import decimal
 from fastfib.decode import FibRequest, http_request, raw_request
 from fastfib.errors import InputTooLarge, InvalidInput, RequestError
 from fastfib.events import HttpEvent
@@ -46,8 +47,8 @@ def _digits(request: FibRequest) -> bytes:
     """The decimal digits of the answer to an admitted request."""
     try:
         if request.mod is not None:
-            return _core.decimal(fib_mod(request.n, request.mod))
-        return _core.decimal(fib(request.n))
+            return decimal(fib_mod(request.n, request.mod))
+        return fib_digits(request.n)
     except (OverflowError, MemoryError) as exc:  # memory taken since admit() looked
         raise InputTooLarge(str(exc) or "the result does not fit in the memory free now") from None
 

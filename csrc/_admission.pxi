@@ -1,0 +1,126 @@
+# Admission: the fast path for small plain ints, and the memory held for a large call.
+
+ctypedef void (*unsigned_fn)(mpz_ptr, unsigned long) noexcept nogil
+
+# Plain ints with |n| up to this are computed without further checks.
+cdef long UNCHECKED = _memory.UNCHECKED_INDEX
+
+
+# Under an address-space limit, only up to this.
+cdef long ALWAYS_FAST = _memory.CHECK_LIMITED_ABOVE
+
+
+cdef bint _address_space_limited() noexcept nogil:
+    """A soft RLIMIT_AS is set, as _memory._rlimit_as() reads it (a syscall, about 0.2 us)."""
+    cdef rlimit rl
+    if getrlimit(RLIMIT_AS, &rl) != 0:
+        return False
+    return rl.rlim_cur != RLIM_INFINITY
+
+
+cdef inline bint _fast_index(object n, long *out) except -1:
+    """True, with *out = n, if n is a plain int with |n| <= UNCHECKED (<= ALWAYS_FAST under RLIMIT_AS)."""
+    cdef int overflow = 0
+    cdef long k
+    if type(n) is int:
+        k = PyLong_AsLongAndOverflow(n, &overflow)
+        if not overflow and -UNCHECKED <= k <= UNCHECKED:
+            if (k > ALWAYS_FAST or k < -ALWAYS_FAST) and _address_space_limited():
+                return False
+            out[0] = k
+            return True
+    return False
+
+
+cdef mpz _of_signed(unsigned_fn compute, long n, bint negate_odd):
+    """compute(|n|) into a fresh mpz, negated for n < 0 when |n|'s parity says so.
+
+    F(-m) = (-1)^(m+1) F(m) negates even m; L(-m) = (-1)^m L(m) negates odd m.
+    The caller has checked |n| against _memory.MAX_INDEX, so -n cannot overflow.
+    """
+    cdef mpz res = GMPy_MPZ_New(NULL)
+    cdef mpz_ptr out = MPZ(res)
+    cdef unsigned long m = <unsigned long>(-n if n < 0 else n)
+    if m * LOG2_PHI < NOGIL_BITS:
+        compute(out, m)
+    else:
+        with nogil:
+            compute(out, m)
+    if n < 0 and (m & 1) == negate_odd:
+        mpz_neg(out, out)
+    return res
+
+
+cdef object _hold(object reserve, object arg, int serial_copies):
+    """Enter the memory reservation ``reserve(arg, copies=...)`` for one large call, and return it.
+
+    The call's thread count is fixed here, on this thread (a later
+    set_threads() from elsewhere does not change it): with threads, it
+    reserves THREAD_EXTRA_COPIES more result-sized blocks, and if those do
+    not fit but the serial call's do, it runs serially instead of being
+    refused, so any n up to MAX_INDEX that fits serially is still computed.
+    Under an address-space limit (RLIMIT_AS) it always runs serially: glibc
+    gives a thread a 64 MB malloc arena when it first needs one, at a moment
+    no check can foresee, and GMP aborts if that mapping fails.  Raises
+    OverflowError if nothing fits.  Pair with _release().
+    """
+    cdef object held = reserve(arg, copies=serial_copies)
+    cdef int threads = ff_threads
+    if isinstance(held, nullcontext):                # small: nothing to check
+        return held
+    cdef bint limited = _address_space_limited()
+    if limited:
+        ff_tune_malloc_for_limit()
+    if threads > 1 and not limited:
+        held = reserve(arg, copies=serial_copies + _THREAD_EXTRA)
+        try:
+            held.__enter__()
+        except OverflowError:
+            pass
+        else:
+            ff_set_call_threads(threads)
+            return held
+    held = reserve(arg, copies=serial_copies)
+    held.__enter__()
+    ff_set_call_threads(1)
+    return held
+
+
+cdef void _release(object held) except *:
+    ff_set_call_threads(0)
+    held.__exit__(None, None, None)
+
+
+cdef class _Held:
+    """The memory held for one large call, as a ``with`` block: _hold on entry, _release on exit.
+
+    Every checked call is ``with _Held(reserve, arg, copies): ...``, so no
+    path can leave the thread count or the reservation behind.
+    """
+    cdef object reserve, arg, held
+    cdef int copies
+
+    def __cinit__(self, reserve, arg, int copies):
+        self.reserve, self.arg, self.copies = reserve, arg, copies
+
+    def __enter__(self):
+        self.held = _hold(self.reserve, self.arg, self.copies)
+
+    def __exit__(self, *exc_info):
+        _release(self.held)
+        return False
+
+
+cdef int _WORKING = _memory.WORKING_COPIES
+cdef int _DECIMAL = _memory.DECIMAL_COPIES
+cdef int _THREAD_EXTRA = _memory.THREAD_EXTRA_COPIES
+
+
+cdef mpz _signed_checked(unsigned_fn compute, object n, bint negate_odd):
+    """_of_signed for any object n: the rules of _args, and its memory held for the call."""
+    cdef long k
+    if _fast_index(n, &k):
+        return _of_signed(compute, k, negate_odd)
+    k = _memory.as_index(n, "n")
+    with _Held(_memory.reserve_index, k, _WORKING):
+        return _of_signed(compute, k, negate_odd)

@@ -1,0 +1,93 @@
+"""Argument rules shared by the public API: integers only, written strictly.
+
+How large an argument may be, for the memory this process has, is
+``fastfib._memory``'s rule (:func:`fastfib._memory.as_index`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastfib.errors import shown
+
+TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
+if TYPE_CHECKING:
+    from typing import Mapping
+
+def as_int(value: object, name: str) -> int:
+    """Return ``value`` as a Python int, or raise TypeError naming ``name``.
+
+    Anything with ``__index__`` is accepted (int, gmpy2.mpz, numpy integers)
+    if that returns an int; bool is refused even though it is an int
+    subclass, and so are float, str, None and an ``__index__`` that returns
+    a bool or any other non-int.
+    """
+    if type(value) is int:
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, not bool")
+    if isinstance(value, int):  # an int subclass is its int value, as operator.index() takes it
+        return int.__index__(value)
+    method = getattr(type(value), "__index__", None)
+    if method is None:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}")
+    result = method(value)
+    if type(result) is not int:  # bool, an int subclass, or anything else: refused, not coerced
+        raise TypeError(
+            f"{name} must be an integer: {type(value).__name__}.__index__ returned {type(result).__name__}, not int"
+        )
+    return result
+
+
+def as_modulus(value: object, name: str = "m") -> int:
+    """Like :func:`as_int`, and raise ValueError unless value >= 1."""
+    m = as_int(value, name)
+    if m < 1:
+        raise ValueError(f"{name} must be a positive integer (>= 1), got {describe(m)}")
+    return m
+
+
+_DECIMAL = re.compile(r"-?[0-9]+")
+
+
+def parse_decimal(text: str) -> int:
+    """Parse a strict decimal integer: optional '-', ASCII digits, nothing else.
+
+    No '+', spaces, underscores or exponents.  Long inputs are parsed by GMP,
+    so CPython's 4300-digit limit on int(str) does not apply.
+    Raises ValueError on anything else.
+    """
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError(f"{text[:40]!r} is not a decimal integer")
+    if len(text) <= 4000:
+        try:
+            return int(text)
+        except ValueError:  # a lower int_max_str_digits set for this interpreter
+            pass
+    import gmpy2
+
+    return int(gmpy2.mpz(text))
+
+
+def describe(n: int) -> str:
+    """``str(n)`` for n up to 64 bits; a larger n is described by its size (formatting it would be slow)."""
+    bits = n.bit_length()
+    return str(n) if bits <= 64 else f"{'-' if n < 0 else ''}<{bits}-bit integer>"
+
+
+def setting_int(environ: Mapping[str, str], name: str, low: int, high: int, why: str = "") -> int | None:
+    """The integer setting ``name`` from ``environ``, None if unset (the one reader of FASTFIB_* numbers).
+
+    Surrounding spaces are ignored; anything but ASCII digits with a value
+    from low to high raises RuntimeError naming the variable and the rule
+    (``why`` is appended to the rule), echoing the value through
+    :func:`fastfib.errors.shown`.  The length is checked first, since int()
+    refuses very long digit strings.
+    """
+    raw = environ.get(name)
+    if raw is None:
+        return None
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 20 and low <= int(text) <= high:
+        return int(text)
+    raise RuntimeError(f"{name} must be an integer from {low} to {high}{why}; got {shown(raw)}")
