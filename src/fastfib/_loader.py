@@ -78,9 +78,9 @@ def import_gmpy2() -> ModuleType:
     stand_in = ModuleType(_METADATA, "Answers gmpy2's version lookup while it loads (fastfib._loader).")
     vars(stand_in)["version"] = stand_in_version
     before = set(sys.modules)
-    had_attr, old_attr = hasattr(importlib, "metadata"), getattr(importlib, "metadata", None)
-    sys.modules[_METADATA] = stand_in
     package = vars(importlib)  # the importlib package's namespace
+    had_attr, old_attr = "metadata" in package, package.get("metadata")
+    sys.modules[_METADATA] = stand_in
     package["metadata"] = stand_in  # as a real import would
     try:
         return importlib.import_module("gmpy2")
@@ -91,13 +91,19 @@ def import_gmpy2() -> ModuleType:
             if name == "gmpy2" or name.startswith("gmpy2."):
                 del sys.modules[name]
     finally:
-        if sys.modules.get(_METADATA) is stand_in:
-            del sys.modules[_METADATA]
-        if had_attr:
-            package["metadata"] = old_attr
-        elif package.get("metadata") is stand_in:
-            del package["metadata"]
+        _take_back(stand_in, had_attr, old_attr)
     return importlib.import_module("gmpy2")
+
+
+def _take_back(stand_in: ModuleType, had_attr: bool, old_attr: object) -> None:
+    """Leave sys.modules and the importlib package as they were before the stand-in went in."""
+    package = vars(importlib)
+    if sys.modules.get(_METADATA) is stand_in:
+        del sys.modules[_METADATA]
+    if had_attr:
+        package["metadata"] = old_attr
+    elif package.get("metadata") is stand_in:
+        del package["metadata"]
 
 
 gmpy2 = import_gmpy2()

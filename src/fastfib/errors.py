@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 #: The longest message an error carries; JSON escaping at most doubles it.
 MAX_MESSAGE = 240
 
+# The statuses the handlers send, with their reason phrases (http.HTTPStatus would cost an import at start).
+REASONS = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 422: "Unprocessable Content", 500: "Internal Server Error"}
+
 #: How many characters of escaped text a message may echo from a client's value.
 SHOWN_CHARS = 40
 

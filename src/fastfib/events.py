@@ -9,7 +9,7 @@ fails on an event's content, only on an event that has no proxy shape at all.
 
 from __future__ import annotations
 
-from fastfib.errors import InvalidInput
+from fastfib.errors import REASONS, InvalidInput
 from fastfib.jsonrules import repeated
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
@@ -36,29 +36,41 @@ def _object(value: object) -> dict[str, Any]:
 class HttpEvent:
     """A proxy event's parts, as sent (any JSON value; decode.py checks them).
 
-    ``kind`` is REST_V1 (also HTTP API payload 1.0), HTTP_V2 (HTTP API 2.0
-    and Function URLs) or ALB; ``multi_value`` is set for ALB target groups
-    with multi-value headers, whose responses must use ``multiValueHeaders``.
-    ``raw_query`` is HTTP API 2.0's rawQueryString, None for other kinds.
+    ``HttpEvent.parse`` decides the kind once and returns the subclass that
+    holds that kind's differences, so decoding and the response builder
+    never branch on it (as Powertools for AWS Lambda's event classes do):
+    ``query_encoded`` says whether query names and values arrive URL-encoded,
+    ``raw_query`` is the raw query text where the shape sends one, and
+    :meth:`response_head` gives the response's status and header fields.
+
+    This base class is REST_V1 (API Gateway REST, and HTTP API payload 1.0).
     ``repeated`` names a part given more than once (only hand-written events
     can; see fastfib.jsonrules), else None.
     """
 
-    __slots__ = ("kind", "method", "multi_value", "body", "base64", "raw_query", "query", "multi_query", "path", "repeated")
+    kind = REST_V1
+    #: Whether the query string's names and values arrive URL-encoded (only ALB passes them on so).
+    query_encoded = False
+    #: Whether responses carry multiValueHeaders (ALB target groups with multi-value headers on).
+    multi_value = False
 
-    def __init__(self, event: dict[str, Any], kind: str) -> None:
+    __slots__ = ("method", "body", "base64", "raw_query", "query", "multi_query", "path", "repeated")
+
+    def __init__(self, event: dict[str, Any]) -> None:
         context = _object(event.get("requestContext"))
         http = _object(context.get("http"))
         self.repeated = repeated(event, _PARTS) or repeated(context, _CONTEXT_PARTS) or repeated(http, _HTTP_PARTS)
-        self.kind = kind
-        self.method: Any = http.get("method") if kind == HTTP_V2 else event.get("httpMethod")
-        self.multi_value = kind == ALB and "multiValueHeaders" in event
+        self.method: Any = event.get("httpMethod")
         self.body: Any = event.get("body")
         self.base64 = event.get("isBase64Encoded") is True
-        self.raw_query: Any = event.get("rawQueryString") if kind == HTTP_V2 else None
+        self.raw_query: Any = None
         self.query: Any = event.get("queryStringParameters")
         self.multi_query: Any = event.get("multiValueQueryStringParameters")
         self.path: Any = event.get("pathParameters")
+
+    def response_head(self, status: int, headers: dict[str, str]) -> dict[str, object]:
+        """The response's fields before its body: the status code and the headers."""
+        return {"statusCode": status, "headers": headers}
 
     @staticmethod
     def parse(event: object) -> HttpEvent:
@@ -69,9 +81,40 @@ class HttpEvent:
             )
         context = _object(event.get("requestContext"))
         if "elb" in context:
-            kind = ALB
-        elif event.get("version") == "2.0" or isinstance(context.get("http"), dict):
-            kind = HTTP_V2
+            return AlbEvent(event)
+        if event.get("version") == "2.0" or isinstance(context.get("http"), dict):
+            return HttpV2Event(event)
+        return HttpEvent(event)
+
+
+class HttpV2Event(HttpEvent):
+    """HTTP API payload 2.0 and Function URLs: the method in requestContext.http, the query as raw text."""
+
+    kind = HTTP_V2
+    __slots__ = ()
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__(event)
+        self.method = _object(_object(event.get("requestContext")).get("http")).get("method")
+        self.raw_query = event.get("rawQueryString")
+
+
+class AlbEvent(HttpEvent):
+    """ALB target groups: the query passed on URL-encoded; responses carry a status description,
+    and multi-value headers where the target group has them on."""
+
+    kind = ALB
+    query_encoded = True
+    __slots__ = ("multi_value",)
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__(event)
+        self.multi_value = "multiValueHeaders" in event
+
+    def response_head(self, status: int, headers: dict[str, str]) -> dict[str, object]:
+        head: dict[str, object] = {"statusCode": status, "statusDescription": f"{status} {REASONS[status]}"}
+        if self.multi_value:
+            head["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
         else:
-            kind = REST_V1
-        return HttpEvent(event, kind)
+            head["headers"] = headers
+        return head

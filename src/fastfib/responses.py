@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 
-from fastfib.events import ALB
-
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
     from typing import Mapping
@@ -17,9 +15,6 @@ if TYPE_CHECKING:
     from fastfib.events import HttpEvent
 
 JSON_TYPE = "application/json"
-
-# The statuses the handlers send (http.HTTPStatus would cost an import at start).
-REASONS = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 422: "Unprocessable Content", 500: "Internal Server Error"}
 
 
 def result_json(digits: bytes) -> bytes:
@@ -38,19 +33,8 @@ def http_response(
     body_json: bytes,
     extra_headers: Mapping[str, str] | None = None,
 ) -> bytes:
-    """A proxy response for ``event``'s shape, with ``body_json`` as its JSON-string body.
-
-    ALB responses carry ``statusDescription`` and, in multi-value mode,
-    ``multiValueHeaders`` instead of ``headers``.
-    """
-    head: dict[str, object] = {"statusCode": status}
-    if event.kind == ALB:
-        head["statusDescription"] = f"{status} {REASONS[status]}"
-    headers = {"Content-Type": JSON_TYPE, **(extra_headers or {})}
-    if event.multi_value:
-        head["multiValueHeaders"] = {k: [v] for k, v in headers.items()}
-    else:
-        head["headers"] = headers
+    """A proxy response for ``event``'s shape (its ``response_head``), with ``body_json`` as its JSON-string body."""
+    head = event.response_head(status, {"Content-Type": JSON_TYPE, **(extra_headers or {})})
     prefix = json.dumps(head, separators=(",", ":")).encode()[:-1]
     return prefix + b',"body":' + _json_string(body_json) + b',"isBase64Encoded":false}'
 
