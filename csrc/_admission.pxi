@@ -10,12 +10,10 @@ cdef long UNCHECKED = _memory.UNCHECKED_INDEX
 cdef long ALWAYS_FAST = _memory.CHECK_LIMITED_ABOVE
 
 
-cdef bint _address_space_limited() noexcept nogil:
-    """A soft RLIMIT_AS is set, as _memory._rlimit_as() reads it (a syscall, about 0.2 us)."""
-    cdef rlimit rl
-    if getrlimit(RLIMIT_AS, &rl) != 0:
-        return False
-    return rl.rlim_cur != RLIM_INFINITY
+cdef bint _address_space_limited() except -1:
+    """A soft RLIMIT_AS is set: asked of _memory, the one reader (about 1 us; only
+    calls above ALWAYS_FAST ask, and they take far longer than that)."""
+    return _memory._rlimit_as() is not None
 
 
 cdef inline bint _fast_index(object n, long *out) except -1:

@@ -23,7 +23,6 @@ the memory free now), which raise TypeError, ValueError or OverflowError.
 from gmpy2 cimport *
 from cpython.ref cimport PyObject, Py_DECREF
 from libc.string cimport strlen
-from posix.resource cimport getrlimit, rlimit, RLIMIT_AS, RLIM_INFINITY
 
 from gmp_extra cimport *
 from ff_par cimport *

@@ -46,11 +46,11 @@ def test_prints_more_digits_than_str_allows() -> None:
         (["7.0"], b"'7.0' is not a decimal integer"),
         (["seven"], b"'seven' is not a decimal integer"),
         ([], b"the following arguments are required: n"),
-        (["7", "--mod", "0"], b"--mod: must be a positive integer"),
+        (["7", "--mod", "0"], b"--mod must be an integer >= 1"),
         (["7", "--mod", "x"], b"argument --mod: 'x'"),
         (["1" + "0" * 15], b"is too large"),
         (["7", "--bogus"], b"unrecognized arguments"),
-        (["7", "--mod", "-" + "9" * 5000], b"--mod: must be a positive integer (>= 1), got -<16610-bit integer>"),
+        (["7", "--mod", "-" + "9" * 5000], b"--mod must be an integer >= 1, got -<16610-bit integer>"),
     ],
 )
 def test_bad_arguments_get_one_line_and_status_2(args: list[str], needle: bytes) -> None:

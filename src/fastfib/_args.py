@@ -40,10 +40,11 @@ def as_int(value: object, name: str) -> int:
 
 
 def as_modulus(value: object, name: str = "m") -> int:
-    """Like :func:`as_int`, and raise ValueError unless value >= 1."""
+    """Like :func:`as_int`, and raise ValueError unless value >= 1: the one modulus rule and its message
+    (the library, the CLI and the handlers all apply it)."""
     m = as_int(value, name)
     if m < 1:
-        raise ValueError(f"{name} must be a positive integer (>= 1), got {describe(m)}")
+        raise ValueError(f"{name} must be an integer >= 1, got {describe(m)}")
     return m
 
 

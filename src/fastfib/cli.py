@@ -7,7 +7,7 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from fastfib._args import describe, parse_decimal
+from fastfib._args import as_modulus, parse_decimal
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,8 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, 2 for bad arguments, 1 if stdout cannot be written)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.mod is not None and args.mod < 1:
-        parser.error(f"argument --mod: must be a positive integer (>= 1), got {describe(args.mod)}")
+    if args.mod is not None:
+        try:
+            as_modulus(args.mod, "--mod")
+        except ValueError as exc:
+            parser.error(str(exc))
     import fastfib
     from fastfib._api import decimal
 

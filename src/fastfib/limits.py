@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from fastfib._args import describe, setting_int
+from fastfib._args import as_modulus, describe, setting_int
 from fastfib._memory import as_index
 from fastfib.errors import InputTooLarge, InvalidInput
 
@@ -94,8 +94,10 @@ class Limits:
         """Return ``request`` if it is served; raise InvalidInput or InputTooLarge, stating the rule, if not."""
         n, mod = request.n, request.mod
         if mod is not None:
-            if mod < 1:
-                raise InvalidInput(f"mod must be an integer >= 1, got {describe(mod)}")
+            try:
+                as_modulus(mod, "mod")
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
             if mod.bit_length() > MAX_MOD_BITS:
                 raise InputTooLarge(f"mod={describe(mod)} is above the limit: mod must be below 2**{MAX_MOD_BITS}")
             return request
