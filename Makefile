@@ -53,7 +53,7 @@ help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
 	@echo "make test   - create $(VENV), install fastfib with its test extras, run the whole suite"
 	@echo "make lint   - ruff, and mypy on src/fastfib/"
-	@echo "make test-fast - the tests that need no Docker, no RIE and no wheel build (about 20 s)"
+	@echo "make test-fast - the tests that need no Docker, no RIE and no wheel build (timings: docs/development.md)"
 	@echo "make serve  - run the handler under the real RIE on the host, no Docker"
 	@echo "make bench  - print the core benchmark table (fastfib vs gmpy2 vs pure Python)"
 	@echo "make bench-hostile - how long hostile 6 MB events hold the runtime (RIE on the host)"
@@ -201,7 +201,7 @@ local-invoke: sam docker-engine
 # sam build builds the Dockerfile's lambda target for $(ARCH) with BuildKit
 # (docker buildx), which builds only the stages lambda needs; sam deploy
 # --guided asks for the stack name, region and ECR repository, then pushes
-# the image and creates the stack (see README: Deploy).
+# the image and creates the stack (see docs/deploy.md).
 deploy: sam
 	$(SAM) build --use-buildkit --template template.yaml --parameter-overrides Architecture=$(ARCH)
 	$(SAM) deploy --guided --parameter-overrides Architecture=$(ARCH)

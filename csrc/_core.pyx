@@ -16,8 +16,8 @@ serial code runs.
 Every function here checks its own arguments, so no argument can make it
 return a wrong value or let GMP abort the process: a plain int in the
 always-safe range takes a fast path in C, anything else goes through the
-rules in ``fastfib._args`` (types, the limit on |n|, and a reservation of
-the memory free now), which raise TypeError, ValueError or OverflowError.
+rules in ``fastfib._args`` (types) and ``fastfib._memory`` (the limit on
+|n|, and a reservation of the memory free now), which raise TypeError, ValueError or OverflowError.
 """
 
 from gmpy2 cimport *

@@ -61,7 +61,8 @@ static long ff_now_ns(void) {
     return (long)t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/* Spin, unlocked, until *flag_fn() is true or FF_SPIN_NS pass. */
+/* Spin, unlocked, until ready(arg) is true or ff_spin_ns nanoseconds pass;
+ * returns at once while ff_spin_ns is 0 (the default). */
 static void ff_spin(int (*ready)(long), long arg) {
     long until;
     if (ff_spin_ns <= 0) return;

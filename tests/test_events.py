@@ -263,7 +263,7 @@ def test_integers_past_the_json_digit_limit_may_be_decimal_strings() -> None:
         raw_request({"n": 7, "mod": "1" * 4400 + "x"})
 
 
-# --- fastfib's JSON rules (decode.loads), for bodies and, through fastfib.runtime, events ---
+# --- fastfib's JSON rules (jsonrules.loads), for bodies and, through fastfib.runtime, events ---
 
 
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"x": -Infinity}'])

@@ -1,6 +1,6 @@
 """Type stub for the compiled core (csrc/_core.pyx); use the fastfib API instead.
 
-Every function checks its own arguments with the rules of fastfib._args.
+Every function checks its own arguments with the rules of fastfib._args and fastfib._memory.
 """
 
 import gmpy2

@@ -39,7 +39,7 @@ __all__ = ["raw", "apigw", "InvalidInput", "InputTooLarge", "LIMITS", "MAX_N"]
 LIMITS = Limits.from_env()
 #: Largest |n| served without ``mod``.
 MAX_N = LIMITS.max_n
-#: Whether awslambdaric decodes this process's events with fastfib.decode.loads.
+#: Whether awslambdaric decodes this process's events with fastfib.jsonrules.loads.
 DECODER_INSTALLED = install()
 
 
