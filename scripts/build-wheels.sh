@@ -40,6 +40,23 @@ tools_venv
 VERSION=$("$TOOLS/bin/python" -c 'import re,sys; print(re.search(r"\"(.+)\"", open(sys.argv[1]).read()).group(1))' src/fastfib/_version.py)
 GMPY2_VERSION=$(gmpy2_pin)
 
+# The FLINT prefix for architecture $1: FLINT_X86_64 / FLINT_ARM64, else
+# what `make flint ARCH=...` prints last, where that target exists
+# (WHEEL_FLINT=no skips it); none: the wheels hold _core only.
+flint_prefix() {
+    local var=FLINT_X86_64 march=x86_64 prefix
+    [[ $1 == x86_64 || $1 == aarch64 ]] || die "unknown architecture $1 (x86_64 or aarch64)"
+    [[ $1 == x86_64 ]] || var=FLINT_ARM64 march=arm64
+    prefix=${!var:-}
+    if [[ -z $prefix && ${WHEEL_FLINT:-auto} == auto ]] && make -C "$ROOT" -n flint ARCH=$march >/dev/null 2>&1; then
+        prefix=$(make -C "$ROOT" -s --no-print-directory flint ARCH=$march | tail -n1)
+    fi
+    [[ -z $prefix ]] && return 0
+    [[ -d $prefix/include/flint && -f $prefix/lib/libflint.a ]] ||
+        die "$var=$prefix: not a FLINT prefix (include/flint/, lib/libflint.a)"
+    echo "$prefix"
+}
+
 work=$(mktemp -d /tmp/build-wheels.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$DIST"
@@ -58,11 +75,7 @@ SDIST=$DIST/fastfib-$VERSION.tar.gz
 log "sdist: $(basename "$SDIST")"
 
 for arch in $ARCHS; do
-    case $arch in
-        x86_64) flint=${FLINT_X86_64:-} ;;
-        aarch64) flint=${FLINT_ARM64:-} ;;
-        *) die "unknown architecture $arch (x86_64 or aarch64)" ;;
-    esac
+    flint=$(flint_prefix "$arch")
     cc=$(zig_cc "$arch")
     for py in $PYTHONS; do
         t0=$SECONDS
