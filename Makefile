@@ -47,7 +47,7 @@ EVENT ?= events/raw.json
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test test-fast lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-debug lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart sam local-api local-invoke deploy
+.PHONY: help venv test test-fast test-wheels wheels lambda-zip lambda-layer lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-debug lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart sam local-api local-invoke deploy
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
@@ -64,7 +64,9 @@ help:
 	@echo "make local-api - serve template.yaml with sam local start-api on 127.0.0.1:$(PORT) (GET /fib/13)"
 	@echo "make local-invoke - sam local invoke $(FUNCTION) with $(EVENT)"
 	@echo "make deploy - sam build, then sam deploy --guided (needs AWS credentials)"
-	@echo "ARCH=arm64 with lambda, testlambda, offline-bases: linux/arm64 images tagged ...-arm64"
+	@echo "make wheels - sdist and manylinux2014 wheels, cp39-cp313 x x86_64/aarch64, into dist/ (make test-wheels tests them)"
+	@echo "make lambda-zip / lambda-layer - dist/fastfib-{lambda,layer}-py$(LAMBDA_PYTHON)-$(ARCH).zip for the managed Python runtime"
+	@echo "ARCH=arm64 with lambda, testlambda, offline-bases, lambda-zip, lambda-layer: arm64 (Graviton)"
 
 # The venv holds an editable install (src/ layout): a .py edit is live at
 # once, and the compiled core is rebuilt in place (src/fastfib/_core.*.so)
@@ -96,6 +98,45 @@ lint: venv
 # The inner loop: everything that needs no Docker, no RIE and no wheel build.
 test-fast: venv
 	$(VENV)/bin/pytest -m "not docker and not rie and not wheel"
+
+# Wheels that pip installs without a compiler: zig cc against glibc 2.17,
+# aarch64 cross-compiled, each checked (scripts/check_wheels.py) before it
+# reaches dist/. Skipped when dist/ already holds them for the same inputs
+# and settings. FLINT_X86_64 / FLINT_ARM64: FLINT prefixes passed to that
+# architecture's builds as FASTFIB_FLINT_DIR (the optional _ntt extension);
+# unset, `make flint ARCH=...` supplies one where that target exists.
+WHEEL_ARCHS ?= x86_64 aarch64
+WHEEL_PYTHONS ?= 3.9 3.10 3.11 3.12 3.13
+FLINT_X86_64 ?=
+FLINT_ARM64 ?=
+WHEEL_INPUTS = setup.py pyproject.toml MANIFEST.in README.md LICENSE $(wildcard csrc/*.pyx csrc/*.pxi csrc/*.pxd csrc/*.h) \
+	$(wildcard src/fastfib/*.py src/fastfib/*.pyi) src/fastfib/py.typed \
+	scripts/build-wheels.sh scripts/wheel-env.sh scripts/check_wheels.py scripts/wheel-tools.txt scripts/wheel-build.txt
+WHEEL_SETTINGS = $(WHEEL_ARCHS)|$(WHEEL_PYTHONS)|$(FLINT_X86_64)|$(FLINT_ARM64)
+
+wheels:
+	@if [ -f dist/.wheels-made ] && [ "$$(cat dist/.wheels-made)" = "$(WHEEL_SETTINGS)" ] && \
+		[ -z "$$(find $(WHEEL_INPUTS) -newer dist/.wheels-made)" ]; then \
+		echo "make wheels: dist/ is up to date ($(WHEEL_ARCHS); $(WHEEL_PYTHONS))"; \
+	else \
+		rm -f dist/.wheels-made && \
+		WHEEL_ARCHS="$(WHEEL_ARCHS)" WHEEL_PYTHONS="$(WHEEL_PYTHONS)" \
+		FLINT_X86_64="$(FLINT_X86_64)" FLINT_ARM64="$(FLINT_ARM64)" bash scripts/build-wheels.sh && \
+		echo "$(WHEEL_SETTINGS)" > dist/.wheels-made; \
+	fi
+
+# The wheels on this machine's Pythons and in Debian 11 roots (amd64, arm64
+# under qemu), and the Lambda zip under the real RIE (tests/test_wheels.py).
+test-wheels: venv
+	$(VENV)/bin/pytest -m wheel
+
+# Lambda's managed Python runtime (python3.13 by default; LAMBDA_PYTHON=3.12).
+LAMBDA_PYTHON ?= 3.13
+lambda-zip:
+	@bash scripts/lambda-zip.sh zip $(ARCH) $(LAMBDA_PYTHON)
+
+lambda-layer:
+	@bash scripts/lambda-zip.sh layer $(ARCH) $(LAMBDA_PYTHON)
 
 docker-engine:
 	@bash scripts/start-docker.sh

@@ -1,24 +1,54 @@
 """Build definition for fastfib's compiled core; metadata is in pyproject.toml.
 
-The extension links the very libgmp that the installed gmpy2 uses, so one
-process holds one libgmp, and the wheel pins gmpy2 to the exact version it
-was compiled against (the bundled library's file name changes between
-gmpy2 releases).
+The extension links the very libgmp that gmpy2 uses, so one process holds
+one libgmp, and the wheel pins gmpy2 to the exact version it was compiled
+against (the bundled library's file name changes between gmpy2 releases).
+
+Settings (environment variables):
+
+``FASTFIB_GMPY2_DIR``
+    The target's ``gmpy2`` package directory (holding gmp.h, gmpy2.h,
+    gmpy2.pxd), beside its ``gmpy2-*.dist-info``. ``make wheels`` sets it to
+    an unpacked gmpy2 wheel of the target Python and architecture, which need
+    not be importable here. Unset: the gmpy2 installed in the building Python.
+    Its version and the file name of its bundled libgmp are read from its
+    dist-info RECORD, never guessed from a directory listing.
+``FASTFIB_FLINT_DIR``
+    A FLINT install prefix for the target architecture; reserved for the
+    optional ``fastfib._ntt`` extension.
 """
 
 import glob
 import os
+from importlib import metadata
 
-import gmpy2
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-GMPY2_DIR = os.path.dirname(gmpy2.__file__)  # holds gmp.h, gmpy2.h, gmpy2.pxd
-BUNDLED = sorted(glob.glob(os.path.join(GMPY2_DIR, os.pardir, "gmpy2.libs", "libgmp-*.so*")))
+
+def target_gmpy2():
+    """(package dir, version, bundled libgmp path or None) of the target's gmpy2."""
+    setting = os.environ.get("FASTFIB_GMPY2_DIR")
+    if setting:
+        pkg = os.path.abspath(setting)
+        found = list(metadata.distributions(name="gmpy2", path=[os.path.dirname(pkg)]))
+        if len(found) != 1 or not os.path.isfile(os.path.join(pkg, "gmpy2.h")):
+            raise SystemExit(f"FASTFIB_GMPY2_DIR={setting}: not a gmpy2 package directory beside one gmpy2 dist-info")
+        dist = found[0]
+    else:
+        dist = metadata.distribution("gmpy2")
+        pkg = str(dist.locate_file("gmpy2"))
+    libs = [f for f in dist.files or () if f.parts[0] == "gmpy2.libs" and f.name.startswith("libgmp-")]
+    if len(libs) > 1:
+        raise SystemExit(f"gmpy2 {dist.version} lists {len(libs)} bundled libgmp files: {libs}")
+    return pkg, dist.version, str(dist.locate_file(libs[0])) if libs else None
+
+
+GMPY2_DIR, GMPY2_VERSION, BUNDLED = target_gmpy2()
 
 if BUNDLED:  # manylinux wheel: link the bundled copy by its exact name
-    libraries = [":" + os.path.basename(BUNDLED[0])]
-    library_dirs = [os.path.dirname(BUNDLED[0])]
+    libraries = [":" + os.path.basename(BUNDLED)]
+    library_dirs = [os.path.dirname(BUNDLED)]
     runtime_library_dirs = ["$ORIGIN/../gmpy2.libs"]
 else:  # gmpy2 built from source against the system libgmp
     libraries, library_dirs, runtime_library_dirs = ["gmp"], [], []
@@ -31,12 +61,12 @@ core = Extension(
     libraries=libraries,
     library_dirs=library_dirs,
     runtime_library_dirs=runtime_library_dirs,
-    define_macros=[("FASTFIB_GMPY2_VERSION", '"%s"' % gmpy2.__version__)],
+    define_macros=[("FASTFIB_GMPY2_VERSION", '"%s"' % GMPY2_VERSION)],
     extra_compile_args=["-O2", "-pthread"],
     extra_link_args=["-pthread"],
 )
 
 setup(
     ext_modules=cythonize([core], include_path=[GMPY2_DIR], compiler_directives={"language_level": "3"}),
-    install_requires=["gmpy2==" + gmpy2.__version__],
+    install_requires=["gmpy2==" + GMPY2_VERSION],
 )
