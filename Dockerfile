@@ -12,6 +12,11 @@
 ARG BUILDER_IMAGE=python:3.13-slim-trixie
 ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
 ARG DEBUG_RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:debug
+# FLINT (static, with its NTT), built on the host by `make flint` for the
+# target architecture: never compiled here, so an arm64 build under
+# emulation does not spend hours on it.  BuildKit sets TARGETARCH.
+ARG TARGETARCH=amd64
+ARG FLINT_CONTEXT=.cache/flint-context/${TARGETARCH}
 
 # The runtime's own tree: its interpreter and stdlib sources are what the
 # bytecode is compiled from and for.
@@ -30,6 +35,10 @@ RUN command -v gcc >/dev/null && command -v strip >/dev/null || \
 WORKDIR /src
 COPY docker/constraints.txt pyproject.toml setup.py README.md LICENSE ./
 RUN python3 -m venv /opt/build
+# Its own layer, before the sources: a change to fastfib does not copy it again.
+ARG FLINT_CONTEXT
+COPY ${FLINT_CONTEXT} /opt/flint
+ENV FASTFIB_FLINT_DIR=/opt/flint
 COPY csrc csrc
 COPY src src
 RUN /opt/build/bin/pip wheel --no-deps --wheel-dir /wheels . && rm -rf build

@@ -27,7 +27,7 @@ SLIM_TEST_IMAGE ?= testfastfib:slim
 DOCKER_BUILD_FLAGS ?=
 DOCKER_RUN_FLAGS ?=
 BASE_ARGS = --build-arg BUILDER_IMAGE=$(BUILDER_IMAGE) --build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE) \
-	--build-arg DEBUG_RUNTIME_IMAGE=$(DEBUG_RUNTIME_IMAGE)
+	--build-arg DEBUG_RUNTIME_IMAGE=$(DEBUG_RUNTIME_IMAGE) --build-arg FLINT_CONTEXT=$(FLINT_CONTEXT)
 BUILD = $(DOCKER) build $(PLATFORM_FLAG) $(DOCKER_BUILD_FLAGS)
 # $(call build_stage,TARGET,TAG): only the stages TARGET needs, as BuildKit
 # would; the classic builder would build every stage before it.
@@ -47,7 +47,20 @@ EVENT ?= events/raw.json
 # A local RIE binary is copied into the build context (.cache/) for Dockerfile.test.
 RIE_CONTEXT = .cache/rie-context/aws-lambda-rie
 
-.PHONY: help venv test test-fast test-wheels wheels lambda-zip lambda-layer lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-debug lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart sam local-api local-invoke deploy
+# FLINT with its small-prime NTT (fft_small), the NTT path's one build per
+# machine and architecture (scripts/build-flint.sh): kept outside the clone,
+# keyed by the script's recipe, so a fresh clone (CI) reuses it. The venv,
+# the images and the wheels all link this same static library.
+FASTFIB_CACHE ?= $(HOME)/.cache/fastfib
+FLINT_ARCH = $(if $(filter arm64 aarch64,$(ARCH)),aarch64,x86_64)
+FLINT_PREFIX = $(FASTFIB_CACHE)/flint-$(FLINT_ARCH)
+HOST_FLINT_PREFIX = $(FASTFIB_CACHE)/flint-$(if $(filter aarch64 arm64,$(shell uname -m)),aarch64,x86_64)
+# The images copy it from the build context (.dockerignore lets only this
+# in), by Docker's name for the architecture: BuildKit (sam build) sets
+# TARGETARCH, from which the Dockerfile's default FLINT_CONTEXT follows.
+FLINT_CONTEXT = .cache/flint-context/$(if $(filter arm64,$(ARCH)),arm64,amd64)
+
+.PHONY: flint help venv test test-fast test-wheels wheels lambda-zip lambda-layer lint bench-hostile bench bench-rie serve rie clean lambda lambda-nobytecode lambda-debug lambda-slim testlambda testlambda-slim run offline-bases docker-engine bench-coldstart sam local-api local-invoke deploy
 
 help:
 	@echo "make run    - build and run the Lambda test image on localhost:$(PORT) (HANDLER=raw|apigw)"
@@ -78,9 +91,10 @@ $(VENV)/.created:
 	$(PY) -m pip install --quiet --upgrade pip
 	touch $@
 
-$(VENV)/.installed: $(VENV)/.created pyproject.toml setup.py $(wildcard csrc/*)
+$(VENV)/.installed: $(VENV)/.created pyproject.toml setup.py $(wildcard csrc/*) scripts/build-flint.sh
+	bash scripts/build-flint.sh $(shell uname -m) $(HOST_FLINT_PREFIX)
 	$(PY) -m pip install --quiet $$($(PY) scripts/build_requires.py)
-	$(PY) -m pip install --quiet --no-build-isolation -e ".[test,lint]"
+	FASTFIB_FLINT_DIR=$(HOST_FLINT_PREFIX) $(PY) -m pip install --quiet --no-build-isolation -e ".[test,lint]"
 	touch $@
 
 venv: $(VENV)/.installed
@@ -168,16 +182,22 @@ PYTHON_RUNTIME ?= $(abspath $(PY))
 bench-hostile: venv
 	cd /tmp && PYTHONPATH=$(CURDIR)/tools $(abspath $(PY)) $(CURDIR)/tools/bench_hostile.py --python $(PYTHON_RUNTIME)
 
+# FLINT for $(ARCH), built on this host (cross-compiled for arm64: never
+# under emulation) and copied into the build context.
+flint:
+	bash scripts/build-flint.sh $(FLINT_ARCH) $(FLINT_PREFIX)
+	rm -rf $(FLINT_CONTEXT) && mkdir -p $(FLINT_CONTEXT) && cp -a $(FLINT_PREFIX)/. $(FLINT_CONTEXT)/
+
 # --target: later stages (lambda-slim, a debug variant) must never become the default by their order.
-lambda:
+lambda: flint
 	$(call build_stage,lambda,$(IMAGE))
 
 # The same image without the stdlib bytecode layer, for the cold-start benchmark.
-lambda-nobytecode:
+lambda-nobytecode: flint
 	$(call build_stage,lambda-nobytecode,fastfib:nobytecode)
 
 # The image sam local runs (busybox shell, root); never deployed.
-lambda-debug:
+lambda-debug: flint
 	$(call build_stage,lambda-debug,$(DEBUG_IMAGE))
 
 # $(call test_image,LAMBDA_IMAGE,TEST_IMAGE): the Lambda image plus RIE (Dockerfile.test).
@@ -191,7 +211,7 @@ testlambda: lambda
 	$(call test_image,$(IMAGE),$(TEST_IMAGE))
 
 # FROM scratch: only the files the runtime opens while serving both handlers (docker/trace_files.py).
-lambda-slim:
+lambda-slim: flint
 	$(call build_stage,lambda-slim,$(SLIM_IMAGE))
 
 testlambda-slim: lambda-slim
@@ -243,7 +263,7 @@ local-invoke: sam docker-engine
 # (docker buildx), which builds only the stages lambda needs; sam deploy
 # --guided asks for the stack name, region and ECR repository, then pushes
 # the image and creates the stack (see docs/deploy.md).
-deploy: sam
+deploy: sam flint
 	$(SAM) build --use-buildkit --template template.yaml --parameter-overrides Architecture=$(ARCH)
 	$(SAM) deploy --guided --parameter-overrides Architecture=$(ARCH)
 

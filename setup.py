@@ -14,12 +14,14 @@ Settings (environment variables):
     Its version and the file name of its bundled libgmp are read from its
     dist-info RECORD, never guessed from a directory listing.
 ``FASTFIB_FLINT_DIR``
-    A FLINT install prefix for the target architecture; reserved for the
-    optional ``fastfib._ntt`` extension.
+    A FLINT install prefix for the target architecture (``make flint``:
+    scripts/build-flint.sh), to build the optional ``fastfib._ntt``
+    extension, the NTT path. Unset: the GMP path alone.
 """
 
 import glob
 import os
+import sysconfig
 from importlib import metadata
 
 from Cython.Build import cythonize
@@ -53,20 +55,51 @@ if BUNDLED:  # manylinux wheel: link the bundled copy by its exact name
 else:  # gmpy2 built from source against the system libgmp
     libraries, library_dirs, runtime_library_dirs = ["gmp"], [], []
 
+DEPENDS = sorted(glob.glob("csrc/*.h") + glob.glob("csrc/*.pxi") + glob.glob("csrc/*.pxd"))
+GMP = dict(libraries=libraries, library_dirs=library_dirs, runtime_library_dirs=runtime_library_dirs)
+
 core = Extension(
     "fastfib._core",
     ["csrc/_core.pyx"],
     include_dirs=[GMPY2_DIR, "csrc"],
-    depends=sorted(glob.glob("csrc/*.h") + glob.glob("csrc/*.pxi") + glob.glob("csrc/*.pxd")),
-    libraries=libraries,
-    library_dirs=library_dirs,
-    runtime_library_dirs=runtime_library_dirs,
+    depends=DEPENDS,
     define_macros=[("FASTFIB_GMPY2_VERSION", '"%s"' % GMPY2_VERSION)],
     extra_compile_args=["-O2", "-pthread"],
     extra_link_args=["-pthread"],
+    **GMP,
 )
+extensions = [core]
+
+# The NTT path: FLINT's fft_small multiplication and radix arithmetic, linked
+# statically from the prefix `make flint` builds (scripts/build-flint.sh).
+# Without FASTFIB_FLINT_DIR the package builds and runs on the GMP path alone.
+# On x86_64 this module is compiled for x86-64-v3 (AVX2, FMA, BMI2), like
+# FLINT itself, and fastfib imports it only after the core has checked that
+# the CPU has them (fastfib._backend).
+FLINT_DIR = os.environ.get("FASTFIB_FLINT_DIR")
+if FLINT_DIR:
+    flint_lib = os.path.join(FLINT_DIR, "lib", "libflint.a")
+    if not os.path.isfile(flint_lib):
+        raise SystemExit(f"FASTFIB_FLINT_DIR={FLINT_DIR} holds no lib/libflint.a: run make flint, or unset it")
+    x86 = sysconfig.get_platform().endswith(("x86_64", "amd64"))
+    extensions.append(
+        Extension(
+            "fastfib._ntt",
+            ["csrc/_ntt.pyx"],
+            include_dirs=[GMPY2_DIR, "csrc", os.path.join(FLINT_DIR, "include")],
+            depends=DEPENDS,
+            extra_objects=[flint_lib],
+            extra_compile_args=["-O2", "-pthread"] + (["-march=x86-64-v3"] if x86 else []),
+            # FLINT's symbols stay private to this module (another FLINT, say
+            # python-flint's, may be loaded in the same process).
+            # --gc-sections keeps only the functions reachable from the
+            # kernels (FLINT is compiled with -ffunction-sections).
+            extra_link_args=["-pthread", "-Wl,--exclude-libs,ALL", "-Wl,--gc-sections"],
+            **{**GMP, "libraries": libraries + ["m"]},
+        )
+    )
 
 setup(
-    ext_modules=cythonize([core], include_path=[GMPY2_DIR], compiler_directives={"language_level": "3"}),
+    ext_modules=cythonize(extensions, include_path=[GMPY2_DIR], compiler_directives={"language_level": "3"}),
     install_requires=["gmpy2==" + GMPY2_VERSION],
 )

@@ -21,11 +21,13 @@ rules in ``fastfib._args`` (types) and ``fastfib._memory`` (the limit on
 """
 
 from gmpy2 cimport *
-from cpython.ref cimport PyObject, Py_DECREF
+from cpython.ref cimport PyObject, Py_DECREF, Py_XDECREF
+from cpython.pycapsule cimport PyCapsule_GetPointer
 from libc.string cimport strlen
 
 from gmp_extra cimport *
 from ff_par cimport *
+from ff_doubling cimport *
 
 from contextlib import nullcontext
 
@@ -53,13 +55,12 @@ GMPY2_VERSION = FASTFIB_GMPY2_VERSION.decode("ascii")
 
 ctypedef unsigned long long u64
 
-# F(0)..F(93) fit in 64 bits.
-DEF TABLE_LIMIT = 93
 # Below this many result bits, releasing the GIL costs more than it frees.
 DEF NOGIL_BITS = 50000
-# Up to this n, GMP's mpz_fib_ui / mpz_lucnum_ui (no heap scratch) are faster.
+# Up to this n, the doubling on limb arrays of csrc/ff_small.h (scratch on
+# the stack, no allocation per step) is fastest; above, the mpz doubling
+# with its threads, or the NTT kernels when loaded.
 DEF SMALL_N = 100000
-cdef u64 FIB_TABLE[TABLE_LIMIT + 1]
 # log2 of the golden ratio: F(n) and L(n) have about n * LOG2_PHI bits (one
 # home: fastfib._memory, whose estimates must agree with the core's).
 cdef double LOG2_PHI = _memory.LOG2_PHI
@@ -71,3 +72,4 @@ include "_fib.pxi"
 include "_mod.pxi"
 include "_decimal.pxi"
 include "_threads.pxi"
+include "_backend.pxi"

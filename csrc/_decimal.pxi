@@ -7,7 +7,7 @@ def decimal(mpz x not None):
     writing straight into the bytes object.  A large x first reserves the
     conversion's memory: OverflowError if it is not free now.
     """
-    with _Held(_memory.reserve_digits, mpz_sizeinbase(MPZ(x), 2), _DECIMAL):
+    with _Held(_memory.reserve_digits, mpz_sizeinbase(MPZ(x), 2), _DECIMAL, GMP_ONLY):
         return _decimal(MPZ(x))
 
 
@@ -38,6 +38,11 @@ cdef bytes _decimal(mpz_srcptr z):
     else:
         mpz_get_str(buf, 10, z)
         length = <Py_ssize_t>strlen(buf)
+    return _resized(out, length)
+
+
+cdef bytes _resized(PyObject *out, Py_ssize_t length):
+    """The bytes object ``out`` (a new reference, handed over) cut to ``length`` bytes."""
     if _PyBytes_Resize(&out, length) < 0:            # frees out on failure
         raise MemoryError("no memory for the decimal digits")
     result = <bytes>out                              # takes a new reference

@@ -1,14 +1,7 @@
-# The serial fast doubling on mpz: the 64-bit table, scratch, F(n), L(n).
-
-cdef void _fill_table() noexcept:
-    cdef int i
-    FIB_TABLE[0] = 0
-    FIB_TABLE[1] = 1
-    for i in range(2, TABLE_LIMIT + 1):
-        FIB_TABLE[i] = FIB_TABLE[i - 1] + FIB_TABLE[i - 2]
-
-_fill_table()
-
+# F(n) and L(n) into an mpz, n >= 0: the table, the limb-array doubling of
+# csrc/ff_small.h up to SMALL_N, then the NTT kernels when loaded and allowed,
+# else the mpz doubling below, whose squarings and last product may run on
+# threads (csrc/ff_par.h).  Each returns 0, or -1 without memory for scratch.
 
 cdef inline void _set_u64(mpz_ptr z, u64 v) noexcept nogil:
     if sizeof(unsigned long) >= 8:
@@ -65,11 +58,11 @@ cdef void _fib_pair(Scratch *s, unsigned long n) noexcept nogil:
     cdef int bit
     # Start from the table with the leading bits, so the loop never runs on
     # numbers that fit a word.
-    while pos > 0 and ((k << 1) | ((n >> (pos - 1)) & 1)) <= TABLE_LIMIT:
+    while pos > 0 and ((k << 1) | ((n >> (pos - 1)) & 1)) <= <unsigned long>FF_TABLE_LIMIT:
         k = (k << 1) | ((n >> (pos - 1)) & 1)
         pos -= 1
-    _set_u64(s.a, FIB_TABLE[k])
-    _set_u64(s.b, FIB_TABLE[k - 1] if k > 0 else 1)   # F(-1) = 1
+    _set_u64(s.a, ff_fib_table[k])
+    _set_u64(s.b, ff_fib_table[k - 1] if k > 0 else 1)   # F(-1) = 1
     while pos > 0:
         pos -= 1
         bit = (n >> pos) & 1
@@ -88,13 +81,14 @@ cdef void _fib_pair(Scratch *s, unsigned long n) noexcept nogil:
         k = (k << 1) | bit
 
 
-cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
+cdef int _fib(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = F(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
     if n <= SMALL_N:
-        mpz_fib_ui(out, n)                           # no scratch to allocate: cheaper at small n
-        return
+        return ff_fib_mpz(out, n)
+    if ff_ntt_on():
+        return ff_ntt.fib(out, n, ff_call_par2())
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
     if n & 1:
@@ -113,15 +107,17 @@ cdef void _fib(mpz_ptr out, unsigned long n) noexcept nogil:
         mpz_add(s.t1, s.t1, s.a)
         ff_mul(out, s.a, s.t1)
     _scratch_clear(&s)
+    return 0
 
 
-cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
+cdef int _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = L(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
     if n <= SMALL_N:
-        mpz_lucnum_ui(out, n)
-        return
+        return ff_lucas_mpz(out, n)
+    if ff_ntt_on():
+        return ff_ntt.lucas(out, n, ff_call_par2())
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
     mpz_mul_2exp(s.t1, s.b, 1)
@@ -144,3 +140,4 @@ cdef void _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
         else:
             mpz_sub_ui(out, out, 2)
     _scratch_clear(&s)
+    return 0

@@ -28,16 +28,25 @@ cdef tuple _pair(unsigned long n):
     cdef mpz_ptr lo_z = MPZ(lo)
     cdef mpz_ptr hi_z = MPZ(hi)
     cdef Scratch s
-    if n + 1 <= TABLE_LIMIT:
-        _set_u64(lo_z, FIB_TABLE[n])
-        _set_u64(hi_z, FIB_TABLE[n + 1])
+    cdef int failed = 0
+    if n + 1 <= <unsigned long>FF_TABLE_LIMIT:
+        _set_u64(lo_z, ff_fib_table[n])
+        _set_u64(hi_z, ff_fib_table[n + 1])
         return lo, hi
-    with nogil:
-        _scratch_init(&s, n + 1)
-        _fib_pair(&s, n + 1)                         # a = F[n+1], b = F[n]
-        mpz_swap(hi_z, s.a)
-        mpz_swap(lo_z, s.b)
-        _scratch_clear(&s)
+    if n <= SMALL_N:
+        failed = ff_fib_pair_mpz(lo_z, hi_z, n)
+    else:
+        with nogil:
+            if ff_ntt_on():
+                failed = ff_ntt.fib_pair(lo_z, hi_z, n, ff_call_par2())
+            else:
+                _scratch_init(&s, n + 1)
+                _fib_pair(&s, n + 1)                 # a = F[n+1], b = F[n]
+                mpz_swap(hi_z, s.a)
+                mpz_swap(lo_z, s.b)
+                _scratch_clear(&s)
+    if failed:
+        raise MemoryError("no memory for the scratch of F(n)")
     return lo, hi
 
 
@@ -50,7 +59,7 @@ def fib_pair(n):
     if _fast_index(n, &k):
         return _signed_pair(k)
     k = _memory.as_index(n, "n")
-    with _Held(_memory.reserve_index, k, _WORKING):
+    with _Held(_memory.reserve_index, k, _WORKING, PAIR):
         return _signed_pair(k)
 
 
@@ -72,17 +81,44 @@ cdef tuple _signed_pair(long n):
 def fib_digits(n):
     """Return the decimal digits of F(n) as ASCII bytes, ``b"-"``-prefixed if negative.
 
-    The digits come from GMP, so there is no 4300-digit limit and no
-    quadratic conversion; with threads, up to get_threads() pieces are
-    converted at once.  Raises like :func:`fib`.  One memory reservation
-    covers both the number and its digits.
+    There is no 4300-digit limit and no quadratic conversion: on the NTT
+    path (fastfib.backend()) F(n) is computed in base 10**19 and written out
+    in linear time; on the GMP path the digits come from GMP, with threads
+    up to get_threads() pieces at once.  Raises like :func:`fib`.  One
+    memory reservation covers both the number and its digits.
     """
     cdef long k
-    cdef mpz value
     if _fast_index(n, &k):
-        value = _of_signed(_fib, k, False)
-        return _decimal(MPZ(value))
+        return _fib_digits(k)
     k = _memory.as_index(n, "n")
-    with _Held(_memory.reserve_index, k, _WORKING):
-        value = _of_signed(_fib, k, False)
-        return _decimal(MPZ(value))
+    with _Held(_memory.reserve_index, k, _WORKING, DIGITS):
+        return _fib_digits(k)
+
+
+# From here the decimal kernel beats GMP's F(n) and its conversion.
+DEF NTT_DIGITS_MIN = 100
+
+
+cdef bytes _fib_digits(long k):
+    cdef mpz value
+    if ff_ntt_on() and (k >= NTT_DIGITS_MIN or k <= -NTT_DIGITS_MIN):
+        return _ntt_fib_digits(k)
+    value = _of_signed(_fib, k, False)
+    return _decimal(MPZ(value))
+
+
+cdef bytes _ntt_fib_digits(long k):
+    """F(k) in decimal from the NTT kernel, written straight into the bytes object."""
+    cdef Py_ssize_t cap = <Py_ssize_t>ff_ntt.decimal_cap(k)
+    cdef long written
+    cdef PyObject *out = PyBytes_FromStringAndSize(NULL, cap)
+    cdef char *buf
+    if out == NULL:
+        raise MemoryError("no memory for the decimal digits")
+    buf = PyBytes_AS_STRING(out)
+    with nogil:
+        written = ff_ntt.fib_decimal(buf, <size_t>cap, k, ff_call_par2())
+    if written < 0:
+        Py_XDECREF(out)
+        raise MemoryError("no memory for the decimal digits")
+    return _resized(out, written)

@@ -26,7 +26,3 @@ cdef extern from "gmp.h" nogil:
     unsigned long mpz_get_ui(mpz_srcptr)
     char *mpz_get_str(char *, int, mpz_srcptr)
     int mp_bits_per_limb
-
-cdef extern from "gmp.h" nogil:
-    void mpz_fib_ui(mpz_ptr, unsigned long)
-    void mpz_lucnum_ui(mpz_ptr, unsigned long)

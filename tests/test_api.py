@@ -24,7 +24,7 @@ def fib_table() -> dict[int, int]:
 
 def test_public_names() -> None:
     assert set(fastfib.__all__) == {
-        "fib", "fib_pair", "lucas", "fib_mod", "fib_digits", "set_threads", "get_threads", "__version__",
+        "fib", "fib_pair", "lucas", "fib_mod", "fib_digits", "set_threads", "get_threads", "backend", "__version__",
     }  # fmt: skip
     assert isinstance(fastfib.__version__, str) and fastfib.__version__
 

@@ -8,6 +8,7 @@ say nothing about native arm64 speed.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import struct
@@ -109,3 +110,27 @@ def _size_or_none(image: str) -> str:
     except RuntimeError:
         return "not built in this run"
 
+
+
+# The NEON build of FLINT's NTT (cross-compiled on the host) against GMP's digits on this machine.
+_NTT_CHECK = """
+import hashlib, fastfib
+print(fastfib.backend())
+for n in (94, 1000, 100_001, 314_159, 1_000_000):
+    print(n, hashlib.sha256(fastfib.fib_digits(n)).hexdigest())
+"""
+
+
+def test_the_arm64_image_computes_on_the_ntt_path(arm64_build: dict[str, object]) -> None:
+    proc = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "--read-only", "--entrypoint", "/usr/bin/python3",
+         FINAL, "-c", _NTT_CHECK],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    backend, *rows = proc.stdout.splitlines()
+    assert backend == "ntt"
+    for row in rows:
+        n, digest = row.split()
+        assert digest == hashlib.sha256(gmpy2.digits(gmpy2.fib(int(n))).encode()).hexdigest(), n
+    assert len(rows) == 5

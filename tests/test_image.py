@@ -165,6 +165,20 @@ globals().update(_CASES)
 globals().update(_OWN_RIE)
 
 
+def test_image_computes_on_the_ntt_path(variant: Variant) -> None:
+    code = (
+        "import fastfib, gmpy2; n = 300_007\n"
+        "print(fastfib.backend(), fastfib.fib_digits(n) == gmpy2.digits(gmpy2.fib(n)).encode())"
+    )
+    proc = subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", "--read-only", "--entrypoint", "/usr/bin/python3",
+         variant.image, "-c", code],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["ntt", "True"]
+
+
 def test_image_holds_only_the_runtime(variant: Variant) -> None:
     modes = image_files(variant.image)
     files = sorted(modes)

@@ -1,0 +1,3 @@
+KERNELS: object
+ABI: int
+FLINT_VERSION_STRING: str
