@@ -172,3 +172,13 @@ def test_the_ntt_module_links_nothing_but_gmp_and_libc() -> None:
     assert not {s for s in _undefined_symbols(str(_ntt.__file__)) if s.startswith(("mpfr_", "flint_", "fmpz_"))}
     assert os.path.getsize(str(_ntt.__file__)) < 2_000_000  # only what the kernels reach (--gc-sections)
 
+
+
+def test_the_private_environment_knob_forces_the_gmp_path_or_names_its_rule() -> None:
+    forced = _python("import fastfib; print(fastfib.backend()); print(fastfib.fib_digits(12345)[:12].decode())",
+                     FASTFIB_BACKEND="gmp")  # fmt: skip
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.split("\n")[:2] == ["gmp (forced by FASTFIB_BACKEND=gmp)", gmpy2.digits(gmpy2.fib(12345))[:12]]
+    bad = _python("import fastfib", FASTFIB_BACKEND="flint")
+    assert bad.returncode == 1
+    assert "RuntimeError: FASTFIB_BACKEND may only be 'gmp' (to force the GMP path), got 'flint'" in bad.stderr

@@ -4,7 +4,9 @@ Prints Markdown tables: p50 and p99 latency over CALLS sequential calls
 for fastfib.handlers.raw at n = 7, 1e5 and 1e6, beside a trivial handler
 that returns b"{}" (the floor); the p50 latency at n = 1e6 and 1e7 with
 FASTFIB_THREADS=1 beside the default (every CPU this process may use),
-in alternating rounds; and the median INIT duration that RIE logs over
+in alternating rounds; the p50 latency at n = 1e6 and 1e7 on one thread on
+the NTT path beside the GMP path (FASTFIB_BACKEND=gmp, a private knob),
+also alternating; and the median INIT duration that RIE logs over
 STARTS fresh starts of each.  Everything is measured in this one run.
 """
 
@@ -68,6 +70,25 @@ def thread_rows(env: dict[str, str], calls: int, rounds: int = 5) -> list[str]:
     return rows
 
 
+def path_rows(env: dict[str, str], calls: int, rounds: int = 5) -> list[str]:
+    """p50 latency of the raw handler at n = 1e6 and 1e7, one thread, on the NTT path beside the GMP path."""
+    ns = (10**6, 10**7)
+    one = {**env, "FASTFIB_THREADS": "1", "FASTFIB_BACKEND": ""}
+    samples: dict[tuple[str, int], list[float]] = {(w, n): [] for w in ("ntt", "gmp") for n in ns}
+    with HostRie("fastfib.handlers.raw", env=one) as ntt, \
+            HostRie("fastfib.handlers.raw", env={**one, "FASTFIB_BACKEND": "gmp"}) as gmp:  # fmt: skip
+        for n in ns:
+            per_round = max(1, (calls if n < 10**7 else calls // 10) // rounds)
+            for _ in range(rounds):
+                for which, rie in (("ntt", ntt), ("gmp", gmp)):
+                    samples[which, n] += latency_ms(rie, b'{"n":%d}' % n, per_round)
+    rows = ["| n, 1 thread | NTT path, p50 | GMP path, p50 | NTT / GMP |", "|---|---|---|---|"]
+    for n in ns:
+        pn, pg = percentiles(samples["ntt", n])[0], percentiles(samples["gmp", n])[0]
+        rows.append(f"| 10^{len(str(n)) - 1} | {pn:.1f} ms | {pg:.1f} ms | {pn / pg:.2f}× |")
+    return rows
+
+
 def median_init_ms(handler: str, starts: int, env: dict[str, str]) -> float:
     values = []
     for _ in range(starts):
@@ -94,6 +115,7 @@ def main() -> int:
             rows.append(f'| fastfib raw | `{{"n":{n}}}` | {p50:.3f} ms | {p99:.3f} ms | {p50 / floor_p50:.2f}× |')
 
     rows += ["", *thread_rows(env, args.calls)]
+    rows += ["", *path_rows(env, args.calls)]
 
     init_floor = median_init_ms("trivial_handler.handler", args.starts, env)
     init_raw = median_init_ms("fastfib.handlers.raw", args.starts, env)

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: Private, for tests: the import acts as if the CPU lacked this feature.
 PRETEND_MISSING_ENV = "FASTFIB_PRETEND_CPU_LACKS"
+#: Private, for benchmarks of another process (make bench-rie): "gmp" forces the GMP path.
+FORCE_ENV = "FASTFIB_BACKEND"
 
 _reason: str | None = "not chosen yet"  # why not the NTT path; None while it is in use
 _kernels: object = None  # the loaded kernel table, kept for use("ntt")
@@ -49,7 +51,14 @@ def _load() -> tuple[object, str | None]:
 def choose(environ: Mapping[str, str] = os.environ) -> str:
     """Load the NTT kernels if this build and this CPU allow them; returns :func:`backend`."""
     global _kernels, _reason
+    forced = environ.get(FORCE_ENV)
+    if forced not in (None, "", "gmp"):
+        raise RuntimeError(f"{FORCE_ENV} may only be 'gmp' (to force the GMP path), got {forced[:40]!r}")
     _kernels, _reason = _load()
+    if forced == "gmp":
+        _core._use_ntt(None)
+        _reason = f"forced by {FORCE_ENV}=gmp"
+        return backend()
     if _kernels is not None:
         try:
             _core._use_ntt(_kernels)

@@ -1,10 +1,11 @@
 """Benchmark: ``python -m fastfib.bench`` prints two tables of side-by-side ratios.
 
-The first times fastfib.fib on 1 thread and on N threads beside gmpy2.fib
-(GMP's mpz_fib_ui), and a pure-Python fast doubling; the second times F(n) in
-decimal from n: fastfib.fib_digits on 1 and N threads beside
-gmpy2.digits(gmpy2.fib(n)), and CPython's str(int).  Rows run from 10^3 to
-3·10^7.  Every timing is the best of several rounds, and the contenders of a
+The first times fastfib.fib beside gmpy2.fib (GMP's mpz_fib_ui), and a
+pure-Python fast doubling; the second times F(n) in decimal from n:
+fastfib.fib_digits beside gmpy2.digits(gmpy2.fib(n)), and CPython's
+str(int).  fastfib runs four ways: the NTT path (when fastfib.backend() is
+"ntt") and the GMP path (forced with the private fastfib._backend.use), each
+on 1 thread and on N.  Rows run from 10^3 to 3·10^7.  Every timing is the best of several rounds, and the contenders of a
 row are measured in alternating rounds of this one run, so the ratios
 compare like with like.
 """
@@ -15,11 +16,12 @@ import argparse
 import sys
 import time
 from functools import partial
-from typing import Callable, Tuple, Union
+from typing import Callable, Sequence, Tuple, Union
 
 import gmpy2
 
 import fastfib
+from fastfib import _backend
 from fastfib.reference import fib_fast_doubling
 
 #: Rows: n = 10^3 .. 3·10^7.
@@ -29,33 +31,40 @@ DEFAULT_ROWS = [10**3, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7]
 SLOW_COLUMNS_MAX_N = 10**6
 
 
-#: A function, or (threads, function): the function run with fastfib.set_threads(threads).
-Contender = Union[Callable[[], object], Tuple[int, Callable[[], object]]]
+#: A function, or (threads, path, function): the function run with
+#: fastfib.set_threads(threads) and fastfib._backend.use(path).
+Contender = Union[Callable[[], object], Tuple[int, str, Callable[[], object]]]
 
 
-def best_times(funcs: list[Contender], budget: float = 0.3, repeats: int = 7) -> list[float]:
+def _prepare(threads: int | None, path: str | None) -> None:
+    if threads is not None:
+        fastfib.set_threads(threads)
+    if path is not None:
+        _backend.use(path)
+
+
+def best_times(funcs: Sequence[Contender], budget: float = 0.3, repeats: int = 7) -> list[float]:
     """Best seconds per call of each of ``funcs``, over ``repeats`` alternating rounds.
 
-    A contender ``(k, func)`` runs with fastfib.set_threads(k), set before
-    each of its rounds (not inside the timed loop).  Each round gives each
-    function about ``budget / repeats`` seconds.  Alternating means a burst
-    of load from elsewhere on the machine slows every contender alike, so
-    the ratios between them stay fair.
+    A contender ``(k, path, func)`` runs with fastfib.set_threads(k) and
+    fastfib._backend.use(path), set before each of its rounds (not inside
+    the timed loop).  Each round gives each function about ``budget /
+    repeats`` seconds.  Alternating means a burst of load from elsewhere on
+    the machine slows every contender alike, so the ratios between them stay
+    fair.
     """
-    plain = [(None, f) if callable(f) else f for f in funcs]
+    plain = [(None, None, f) if callable(f) else f for f in funcs]
     numbers = []
-    for threads, func in plain:
-        if threads is not None:
-            fastfib.set_threads(threads)
+    for threads, path, func in plain:
+        _prepare(threads, path)
         start = time.perf_counter()
         func()
         once = max(time.perf_counter() - start, 1e-9)
         numbers.append(max(1, int(budget / repeats / once)))
     best = [float("inf")] * len(funcs)
     for _ in range(repeats):
-        for i, ((threads, func), number) in enumerate(zip(plain, numbers)):
-            if threads is not None:
-                fastfib.set_threads(threads)
+        for i, ((threads, path, func), number) in enumerate(zip(plain, numbers)):
+            _prepare(threads, path)
             start = time.perf_counter()
             for _ in range(number):
                 func()
@@ -98,47 +107,53 @@ def _row_label(n: int) -> str:
     return f"10^{e}" if lead == 1 else f"{lead}·10^{e}"
 
 
+def _modes(threads: int) -> list[tuple[int, str]]:
+    """(threads, path) of fastfib's columns: the NTT path where it is in use, then the GMP path."""
+    paths = ["ntt", "gmp"] if fastfib.backend() == "ntt" else ["gmp"]
+    return [(k, path) for path in paths for k in (1, threads)]
+
+
+def _columns(modes: list[tuple[int, str]], name: str) -> tuple[str, str]:
+    head = "".join(f" {name}, {path.upper()} path, {'1 thread' if k == 1 else 'N threads'} | ratio |" for k, path in modes)
+    return head, "---|---|" * len(modes)
+
+
+def _cells(times: list[float], reference: float) -> str:
+    return "".join(f" {_fmt(t)} | {t / reference:.2f}× |" for t in times)
+
+
 def run(rows: list[int], budget: float, threads: int) -> str:
-    """Measure and return the tables as Markdown: 1 thread and ``threads`` threads beside gmpy2."""
+    """Measure and return the tables as Markdown: fastfib's paths on 1 and ``threads`` threads beside gmpy2."""
+    modes = _modes(threads)
+    head, rule = _columns(modes, "fastfib.fib")
     numbers = [
         "F(n) as a number (ratio: time / gmpy2.fib's time; below 1 is faster):",
         "",
-        "| n | gmpy2.fib | fastfib.fib, 1 thread | ratio | fastfib.fib, N threads | ratio | pure Python / fastfib |",
-        "|---|---|---|---|---|---|---|",
+        f"| n | gmpy2.fib |{head} pure Python / fastfib (1 thread) |",
+        f"|---|---|{rule}---|",
     ]
+    head, rule = _columns(modes, "fib_digits")
     digits = [
         "",
         "F(n) in decimal, from n (ratio: time / gmpy2.digits(gmpy2.fib(n))'s time):",
         "",
-        "| n | gmpy2.digits(gmpy2.fib(n)) | fib_digits, 1 thread | ratio | fib_digits, N threads | ratio "
-        "| str(int(fib(n))) / fib_digits |",
-        "|---|---|---|---|---|---|---|",
+        f"| n | gmpy2.digits(gmpy2.fib(n)) |{head} str(int(fib(n))) / fib_digits (1 thread) |",
+        f"|---|---|{rule}---|",
     ]
     for n in rows:
         label, slow = _row_label(n), n <= SLOW_COLUMNS_MAX_N
         # partial: the same call overhead for every contender
-        t_gmp, t_1, t_n = best_times(
-            [partial(gmpy2.fib, n), (1, partial(fastfib.fib, n)), (threads, partial(fastfib.fib, n))],
-            budget,
-        )  # fmt: skip
-        fastfib.set_threads(1)
-        py = f"{best_time(partial(fib_fast_doubling, n), budget, repeats=3) / t_1:.1f}×" if slow else "—"
-        numbers.append(
-            f"| {label} | {_fmt(t_gmp)} | {_fmt(t_1)} | {t_1 / t_gmp:.2f}× | {_fmt(t_n)} | {t_n / t_gmp:.2f}× | {py} |"
-        )
-        d_gmp, d_1, d_n = best_times(
-            [
-                partial(lambda k: gmpy2.digits(gmpy2.fib(k)), n),
-                (1, partial(fastfib.fib_digits, n)),
-                (threads, partial(fastfib.fib_digits, n)),
-            ],
+        t_gmp, *t = best_times([partial(gmpy2.fib, n)] + [(k, path, partial(fastfib.fib, n)) for k, path in modes], budget)
+        _prepare(1, modes[0][1])
+        py = f"{best_time(partial(fib_fast_doubling, n), budget, repeats=3) / t[0]:.1f}×" if slow else "—"
+        numbers.append(f"| {label} | {_fmt(t_gmp)} |{_cells(t, t_gmp)} {py} |")
+        d_gmp, *d = best_times(
+            [partial(lambda k: gmpy2.digits(gmpy2.fib(k)), n)] + [(k, path, partial(fastfib.fib_digits, n)) for k, path in modes],
             budget,
         )
-        fastfib.set_threads(1)
-        text = f"{best_time(_str_of_fib(n), budget, repeats=1) / d_1:.1f}×" if slow else "—"
-        digits.append(
-            f"| {label} | {_fmt(d_gmp)} | {_fmt(d_1)} | {d_1 / d_gmp:.2f}× | {_fmt(d_n)} | {d_n / d_gmp:.2f}× | {text} |"
-        )
+        _prepare(1, modes[0][1])
+        text = f"{best_time(_str_of_fib(n), budget, repeats=1) / d[0]:.1f}×" if slow else "—"
+        digits.append(f"| {label} | {_fmt(d_gmp)} |{_cells(d, d_gmp)} {text} |")
     fastfib.set_threads(1)
     big = 10**1000
     t_mod, t_mod_big, t_mod_wide = (
@@ -167,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     print(
         f"fastfib {fastfib.__version__}, gmpy2 {gmpy2.__version__} ({gmpy2.mp_version()}), "
-        f"Python {sys.version.split()[0]}, N = {args.threads} threads"
+        f"Python {sys.version.split()[0]}, N = {args.threads} threads, backend: {fastfib.backend()}"
     )
-    previous = fastfib.get_threads()
+    previous, path = fastfib.get_threads(), fastfib.backend()
     try:
         print(run([n for n in DEFAULT_ROWS if n <= args.max_n], args.budget, args.threads))
     finally:
         fastfib.set_threads(previous)
+        if path == "ntt":
+            _backend.use("ntt")
     return 0
 
 
