@@ -117,19 +117,23 @@ test-fast: venv
 # aarch64 cross-compiled, each checked (scripts/check_wheels.py) before it
 # reaches dist/. Skipped when dist/ already holds them for the same inputs
 # and settings. FLINT_X86_64 / FLINT_ARM64: FLINT prefixes passed to that
-# architecture's builds as FASTFIB_FLINT_DIR (the optional _ntt extension);
-# unset, `make flint ARCH=...` supplies one where that target exists.
+# architecture's builds as FASTFIB_FLINT_DIR (the NTT path, fastfib._ntt):
+# by default the ones `make flint` builds, the same the images link; empty
+# for wheels on the GMP path alone.
 WHEEL_ARCHS ?= x86_64 aarch64
 WHEEL_PYTHONS ?= 3.9 3.10 3.11 3.12 3.13
-FLINT_X86_64 ?=
-FLINT_ARM64 ?=
+FLINT_X86_64 ?= $(FASTFIB_CACHE)/flint-x86_64
+FLINT_ARM64 ?= $(FASTFIB_CACHE)/flint-aarch64
 WHEEL_INPUTS = setup.py pyproject.toml MANIFEST.in README.md LICENSE $(wildcard csrc/*.pyx csrc/*.pxi csrc/*.pxd csrc/*.h) \
 	$(wildcard src/fastfib/*.py src/fastfib/*.pyi) src/fastfib/py.typed \
-	scripts/build-wheels.sh scripts/wheel-env.sh scripts/check_wheels.py scripts/wheel-tools.txt scripts/wheel-build.txt
+	scripts/build-wheels.sh scripts/wheel-env.sh scripts/check_wheels.py scripts/wheel-tools.txt scripts/wheel-build.txt \
+	$(wildcard $(FLINT_X86_64)/STAMP $(FLINT_ARM64)/STAMP)
 WHEEL_SETTINGS = $(WHEEL_ARCHS)|$(WHEEL_PYTHONS)|$(FLINT_X86_64)|$(FLINT_ARM64)
 
 wheels:
-	@if [ -f dist/.wheels-made ] && [ "$$(cat dist/.wheels-made)" = "$(WHEEL_SETTINGS)" ] && \
+	@$(if $(and $(FLINT_X86_64),$(filter x86_64,$(WHEEL_ARCHS))),bash scripts/build-flint.sh x86_64 $(FLINT_X86_64) &&) \
+	$(if $(and $(FLINT_ARM64),$(filter aarch64,$(WHEEL_ARCHS))),bash scripts/build-flint.sh aarch64 $(FLINT_ARM64) &&) \
+	if [ -f dist/.wheels-made ] && [ "$$(cat dist/.wheels-made)" = "$(WHEEL_SETTINGS)" ] && \
 		[ -z "$$(find $(WHEEL_INPUTS) -newer dist/.wheels-made)" ]; then \
 		echo "make wheels: dist/ is up to date ($(WHEEL_ARCHS); $(WHEEL_PYTHONS))"; \
 	else \

@@ -55,7 +55,7 @@ if BUNDLED:  # manylinux wheel: link the bundled copy by its exact name
 else:  # gmpy2 built from source against the system libgmp
     libraries, library_dirs, runtime_library_dirs = ["gmp"], [], []
 
-DEPENDS = sorted(glob.glob("csrc/*.h") + glob.glob("csrc/*.pxi") + glob.glob("csrc/*.pxd"))
+DEPENDS = sorted(glob.glob("csrc/*.h") + glob.glob("csrc/*.pxi") + glob.glob("csrc/*.pxd") + glob.glob("csrc/*.map"))
 GMP = dict(libraries=libraries, library_dirs=library_dirs, runtime_library_dirs=runtime_library_dirs)
 
 core = Extension(
@@ -77,6 +77,9 @@ extensions = [core]
 # FLINT itself, and fastfib imports it only after the core has checked that
 # the CPU has them (fastfib._backend).
 FLINT_DIR = os.environ.get("FASTFIB_FLINT_DIR")
+# x86-64-v3's features, named one by one: zig cc (make wheels) reads no
+# -march=x86-64-v3.  csrc/ff_cpu.h checks each before the module is loaded.
+X86_64_V3 = ["-mavx", "-mavx2", "-mfma", "-mbmi", "-mbmi2", "-mf16c", "-mlzcnt", "-mmovbe", "-mpopcnt", "-msse4.2", "-mxsave"]
 if FLINT_DIR:
     flint_lib = os.path.join(FLINT_DIR, "lib", "libflint.a")
     if not os.path.isfile(flint_lib):
@@ -89,12 +92,12 @@ if FLINT_DIR:
             include_dirs=[GMPY2_DIR, "csrc", os.path.join(FLINT_DIR, "include")],
             depends=DEPENDS,
             extra_objects=[flint_lib],
-            extra_compile_args=["-O2", "-pthread"] + (["-march=x86-64-v3"] if x86 else []),
-            # FLINT's symbols stay private to this module (another FLINT, say
-            # python-flint's, may be loaded in the same process).
-            # --gc-sections keeps only the functions reachable from the
-            # kernels (FLINT is compiled with -ffunction-sections).
-            extra_link_args=["-pthread", "-Wl,--exclude-libs,ALL", "-Wl,--gc-sections"],
+            extra_compile_args=["-O2", "-pthread"] + (X86_64_V3 if x86 else []),
+            # The version script exports PyInit__ntt alone, so FLINT's symbols
+            # stay private (another FLINT, say python-flint's, may be loaded
+            # in the same process); --gc-sections keeps only the functions the
+            # kernels reach (FLINT is compiled with -ffunction-sections).
+            extra_link_args=["-pthread", "-Wl,--version-script=csrc/_ntt.map", "-Wl,--gc-sections"],
             **{**GMP, "libraries": libraries + ["m"]},
         )
     )

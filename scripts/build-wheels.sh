@@ -40,20 +40,17 @@ tools_venv
 VERSION=$("$TOOLS/bin/python" -c 'import re,sys; print(re.search(r"\"(.+)\"", open(sys.argv[1]).read()).group(1))' src/fastfib/_version.py)
 GMPY2_VERSION=$(gmpy2_pin)
 
-# The FLINT prefix for architecture $1: FLINT_X86_64 / FLINT_ARM64, else
-# what `make flint ARCH=...` prints last, where that target exists
-# (WHEEL_FLINT=no skips it); none: the wheels hold _core only.
+# The FLINT prefix for architecture $1: FLINT_X86_64 / FLINT_ARM64 (the
+# Makefile passes the ones `make flint` builds); empty: the wheels hold
+# _core only, the GMP path.
 flint_prefix() {
-    local var=FLINT_X86_64 march=x86_64 prefix
+    local var=FLINT_X86_64 prefix
     [[ $1 == x86_64 || $1 == aarch64 ]] || die "unknown architecture $1 (x86_64 or aarch64)"
-    [[ $1 == x86_64 ]] || var=FLINT_ARM64 march=arm64
+    [[ $1 == x86_64 ]] || var=FLINT_ARM64
     prefix=${!var:-}
-    if [[ -z $prefix && ${WHEEL_FLINT:-auto} == auto ]] && make -C "$ROOT" -n flint ARCH=$march >/dev/null 2>&1; then
-        prefix=$(make -C "$ROOT" -s --no-print-directory flint ARCH=$march | tail -n1)
-    fi
     [[ -z $prefix ]] && return 0
     [[ -d $prefix/include/flint && -f $prefix/lib/libflint.a ]] ||
-        die "$var=$prefix: not a FLINT prefix (include/flint/, lib/libflint.a)"
+        die "$var=$prefix: not a FLINT prefix (include/flint/, lib/libflint.a): run make flint"
     echo "$prefix"
 }
 

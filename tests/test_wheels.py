@@ -46,7 +46,7 @@ GMPY2 = next(r.split("==")[1] for r in BUILD_REQUIRES if r.startswith("gmpy2==")
 # The in-process tests each wheel must pass: no Docker, no RIE, no build
 # (test_loader.py is about the working tree's editable install, not a wheel).
 IN_PROCESS = ["tests/test_api.py", "tests/test_events.py", "tests/test_cli.py", "tests/test_linking.py",
-              "tests/test_threads.py"]  # fmt: skip
+              "tests/test_threads.py", "tests/test_ntt.py"]  # fmt: skip
 RAW_OK = (200, b'{"result":13}')
 APIGW_OK = (200, b'{"statusCode":200,"headers":{"Content-Type":"application/json"},'
                  b'"body":"{\\"result\\":233}","isBase64Encoded":false}')  # fmt: skip
@@ -96,6 +96,7 @@ def test_ten_checked_wheels_and_an_sdist(wheels: dict[tuple[str, str], Path], re
         with zipfile.ZipFile(wheel) as zf:
             so = [n for n in zf.namelist() if n.endswith(".so")]
         assert f"fastfib/_core.cpython-{py.replace('.', '')}-{arch}-linux-gnu.so" in so
+        assert f"fastfib/_ntt.cpython-{py.replace('.', '')}-{arch}-linux-gnu.so" in so  # the NTT path, FLINT inside
     sizes = ", ".join(f"{w.name.split('-')[2]} {w.name.rsplit('_', 1)[1][:-4]} {w.stat().st_size // 1024} KiB"
                       for w in sorted(wheels.values()))  # fmt: skip
     report("make wheels", f"{TIMES.get('make wheels', 0):.0f} s (warm when dist/ was up to date)\n{sizes}")
@@ -242,6 +243,9 @@ assert core.__file__.startswith("/opt/v/lib/python3.9/site-packages/fastfib/"), 
 for n in list(range(200)) + [12345, 100000]:
     assert int(fastfib.fib(n)) == fib_pair(n)[0], n
 assert int(fastfib.fib(-8)) == -21
+assert fastfib.backend() == "ntt", fastfib.backend()  # FLINT's NTT (AVX2 on x86_64, NEON on arm64)
+for n in (12345, 100001, -200000):
+    assert fastfib.fib_digits(n) == str((-1 if n < 0 and n % 2 == 0 else 1) * fib_pair(abs(n))[0]).encode(), n
 maps = {line.split()[-1] for line in open("/proc/self/maps") if "libgmp" in line}
 assert len(maps) == 1 and "/gmpy2.libs/" in maps.pop(), maps
 print(json.dumps({"glibc": os.confstr("CS_GNU_LIBC_VERSION"), "python": sys.version.split()[0], "ok": True}))
