@@ -470,10 +470,18 @@ while low < high:
         low = mid + 1
 margin = sorted({call(nested(depth)) for depth in range(max(1, low - 30), low + 30)})
 
+def no_memory(*args, **kwargs):
+    raise MemoryError
+real_loads, runtime.loads = runtime.loads, no_memory  # as a large event decoded under a memory limit
+out_of_memory = decode_or_error(b'{"n":7}')
+runtime.loads = real_loads
+
 print(json.dumps({
     "installed": [h.DECODER_INSTALLED, runtime.install()],
     "errors": [decode_or_error(text) for text in (b'{"n":', b"[" * 100_000, b"\xff{}", b'{"n":7}}')],
     "plain": marshaller.unmarshal_request(b"raw bytes", "application/octet-stream").decode(),
+    "out_of_memory": out_of_memory,
+    "after_out_of_memory": call(b'{"n":12}'),
     "long_n_with_mod": call(b'{"n":1%s,"mod":1000}' % (b"0" * 5000)),
     "long_n": call(b'{"n":1%s}' % (b"0" * 5000)),
     "ignored_long": call(b'{"n":12,"x":[%s]}' % (b"9" * 100_000)),
@@ -494,9 +502,14 @@ def test_the_handlers_make_awslambdaric_decode_with_fastfibs_rules() -> None:
     for error_type, message in out["errors"]:
         assert error_type == "Runtime.UnmarshalError" and message.startswith("Unable to unmarshal input: ")
     assert out["plain"] == "raw bytes"  # not JSON: passed through, as before
+    # Out of memory while decoding: the reason is given, not MemoryError's empty message.
+    assert out["out_of_memory"] == [
+        "Runtime.UnmarshalError", "Unable to unmarshal input: the event is too large to decode in the memory free now"
+    ]
+    assert out["after_out_of_memory"] == '{"result":144}'
     n = 10**5000
     assert out["long_n_with_mod"] == '{"result":%d}' % (gmpy2.fib(n % 1500) % 1000)
-    assert out["long_n"].startswith("InputTooLarge: n=<16610-bit integer> is above the limit: |n| must be at most")
+    assert out["long_n"].startswith("InputTooLarge: n=<5001-digit integer> is above the limit: |n| must be at most")
     assert out["ignored_long"] == '{"result":144}'
     assert out["repeated"] == "InvalidInput: n must appear once in the event"
     # No second decoder takes over where the first gives up (it would let the repeated n through).

@@ -4,7 +4,8 @@
 or InputTooLarge for a request it does not serve.  ``apigw`` answers API
 Gateway (REST and HTTP API), ALB and Function URL proxy events with an HTTP
 response: 200; 400, 405 or 422, each with a short JSON error, for whatever a
-client sends; and 500, with a generic message, only for a fault of our own.
+client sends (running out of memory on what it sent included: 422); and
+500, with a generic message, only for a fault of our own.
 It raises InvalidInput only for an event with no proxy shape at all.
 
 The limits are read once, when this module is imported (``fastfib.limits``);
@@ -21,10 +22,10 @@ import time
 
 from fastfib import fib_digits, fib_mod
 from fastfib._api import decimal
-from fastfib.decode import FibRequest, http_request, raw_request
+from fastfib.decode import http_request, raw_request
 from fastfib.errors import InputTooLarge, InvalidInput, RequestError
 from fastfib.events import HttpEvent
-from fastfib.limits import Limits
+from fastfib.limits import Admitted, Limits
 from fastfib.logs import log_invocation
 from fastfib.responses import error_json, http_response, result_json
 from fastfib.runtime import install, reclaims_after_raise
@@ -43,7 +44,7 @@ MAX_N = LIMITS.max_n
 DECODER_INSTALLED = install()
 
 
-def _digits(request: FibRequest) -> bytes:
+def _digits(request: Admitted) -> bytes:
     """The decimal digits of the answer to an admitted request."""
     try:
         if request.mod is not None:
@@ -63,7 +64,7 @@ def raw(event: Any, context: Any = None) -> bytes:
     started = time.perf_counter()
     request = None
     try:
-        request = raw_request(event)  # logged even when the limits refuse it
+        request = LIMITS.read(raw_request, event)  # logged even when the limits refuse it
         digits = _digits(LIMITS.admit(request))
     except RequestError as exc:
         log_invocation("raw", request, 0, started, type(exc).__name__)
@@ -85,7 +86,7 @@ def apigw(event: Any, context: Any = None) -> bytes:
     headers = None
     try:
         http = HttpEvent.parse(event)
-        request = http_request(http)  # logged even when the limits refuse it
+        request = LIMITS.read(http_request, http)  # logged even when the limits refuse it
         digits = _digits(LIMITS.admit(request))
         status, body, ndigits = 200, result_json(digits), len(digits)
     except RequestError as exc:

@@ -19,7 +19,8 @@ the next event's decoding first runs that collection.
 
 It is the only decoder: text it refuses (not JSON, or nested too deeply)
 gets awslambdaric's own error type, ``Runtime.UnmarshalError``, with the
-decoder's message.  Falling back to awslambdaric's decoder instead would
+decoder's message, or, if decoding ran out of memory (a large event under a
+memory limit), a message that says so instead of MemoryError's empty one.  Falling back to awslambdaric's decoder instead would
 let a repeated n through wherever the two decoders' limits differ.  If
 awslambdaric is not loaded, or its marshaller is not of the expected shape,
 nothing changes.
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
     Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 _MARSHALLER_MODULE = "awslambdaric.lambda_runtime_marshaller"
+#: The reason Runtime.UnmarshalError gives when decoding an event ran out of memory.
+OUT_OF_MEMORY = "the event is too large to decode in the memory free now"
 #: Set when an invocation raised: the next decoding starts with gc.collect().
 _reclaim = False
 
@@ -86,6 +89,8 @@ def install() -> bool:
             return original(self, request, content_type)
         try:
             return loads(request, EVENT_NAMES)
+        except MemoryError:  # its message is empty: say why
+            raise fault(fault.UNMARSHAL_ERROR, f"Unable to unmarshal input: {OUT_OF_MEMORY}", None) from None
         except Exception as exc:  # as awslambdaric's own unmarshal_request reports it
             raise fault(fault.UNMARSHAL_ERROR, f"Unable to unmarshal input: {exc}", None) from None
 
