@@ -17,6 +17,13 @@ watched RSS reach 646 MB over seven refused 6 MB events).  A handler
 wrapped in ``reclaims_after_raise`` marks the invocations that raise, and
 the next event's decoding first runs that collection.
 
+Under an address-space limit (RLIMIT_AS, read at each event: prlimit may set
+it on a running process) it first makes glibc's malloc give large blocks
+back to the system as soon as they are freed (``_core._tune_malloc_for_limit``,
+once): otherwise the runtime client's buffer for one 6 MB event stayed
+mapped, and with 16 MiB of headroom its next allocation failed
+(std::bad_alloc, a runtime abort) however little fastfib took.
+
 It is the only decoder: text it refuses (not JSON, or nested too deeply)
 gets awslambdaric's own error type, ``Runtime.UnmarshalError``, with the
 decoder's message, or, if decoding ran out of memory (a large event under a
@@ -32,6 +39,8 @@ import functools  # loaded already: awslambdaric, logging and re import it
 import gc
 import sys
 
+from fastfib._core import _tune_malloc_for_limit
+from fastfib._memory import _rlimit_as
 from fastfib.decode import EVENT_NAMES
 from fastfib.jsonrules import loads
 
@@ -87,6 +96,8 @@ def install() -> bool:
             gc.collect()
         if content_type != "application/json":
             return original(self, request, content_type)
+        if _rlimit_as() is not None:  # an address-space limit, perhaps set (prlimit) since the last event
+            _tune_malloc_for_limit()
         try:
             return loads(request, EVENT_NAMES)
         except MemoryError:  # its message is empty: say why
