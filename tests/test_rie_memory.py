@@ -209,3 +209,16 @@ def test_large_events_one_after_another_at_the_lowest_headroom(runtimes: dict[st
     runtime = runtimes[handler]
     for _ in range(10):  # without it, one run in two aborted within these
         limited(runtime, handler, HEADROOMS_MIB[0], partial(check_long_n, runtime, handler, event, with_mod))
+
+
+def test_the_issues_long_n_with_a_256_bit_mod_is_answered_exactly(runtimes: dict[str, HostRie]) -> None:
+    # At the work ceiling: 6·10^6 digits times 4 words.  5^110 is odd (the
+    # Montgomery loop) and its Pisano period, 4 * 5^110, gives the answer.
+    from fastfib import _core
+
+    m = 5**110
+    assert m.bit_length() == 256
+    expected = _core._fib_mod_mpz_calls(int(gmpy2.mpz(LONG_N)) % (4 * m), m)
+    body = json.dumps({"n": 0, "mod": m}).replace('"n": 0', '"n": ' + LONG_N)
+    outer = json.loads(runtimes["apigw"].invoke(_proxy("apigw_v2", body=body), timeout=120)[1])
+    assert outer["statusCode"] == 200 and json.loads(outer["body"]) == {"result": expected}
