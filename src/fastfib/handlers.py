@@ -28,7 +28,7 @@ from fastfib.events import HttpEvent
 from fastfib.limits import Admitted, Limits
 from fastfib.logs import log_invocation
 from fastfib.responses import error_json, http_response, result_json
-from fastfib.runtime import install, reclaims_after_raise
+from fastfib.runtime import OUT_OF_MEMORY, Undecodable, install, reclaims_after_raise
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ def raw(event: Any, context: Any = None) -> bytes:
     Raises InvalidInput for a malformed event (the message names the field)
     and InputTooLarge for a request above a limit.
     """
+    if isinstance(event, Undecodable):  # too large to decode in the memory free now
+        raise event.error
     started = time.perf_counter()
     request = None
     try:
@@ -82,6 +84,10 @@ def apigw(event: Any, context: Any = None) -> bytes:
     proxy event at all, since then no HTTP response shape can be chosen.
     """
     started = time.perf_counter()
+    if isinstance(event, Undecodable):  # too large to decode in the memory free now: 422, not the runtime's error
+        shape = HttpEvent.parse({"requestContext": {"elb": {}} if event.alb else {}})
+        log_invocation("apigw", None, 0, started, "422")
+        return http_response(shape, 422, error_json(OUT_OF_MEMORY))
     http = request = None
     headers = None
     try:

@@ -17,6 +17,10 @@ watched RSS reach 646 MB over seven refused 6 MB events).  A handler
 wrapped in ``reclaims_after_raise`` marks the invocations that raise, and
 the next event's decoding first runs that collection.
 
+An event it runs out of memory decoding reaches the handler as an
+``Undecodable``: the raw handler raises its Runtime.UnmarshalError (whose
+message says why), the apigw handler answers 422.
+
 Under an address-space limit (RLIMIT_AS, read at each event: prlimit may set
 it on a running process) it first makes glibc's malloc give large blocks
 back to the system as soon as they are freed (``_core._tune_malloc_for_limit``,
@@ -55,6 +59,31 @@ _MARSHALLER_MODULE = "awslambdaric.lambda_runtime_marshaller"
 OUT_OF_MEMORY = "the event is too large to decode in the memory free now"
 #: Set when an invocation raised: the next decoding starts with gc.collect().
 _reclaim = False
+
+
+#: In the text of an ALB event (its requestContext holds "elb"): enough to shape an HTTP answer undecoded.
+_ALB_MARK = b'"elb"'
+
+
+def _as_bytes(request: bytes | str) -> bytes:
+    return request if isinstance(request, bytes) else request.encode(errors="replace")
+
+
+class Undecodable:
+    """What the decoder hands the handler instead of an event it ran out of memory decoding.
+
+    The raw handler raises ``error`` (Runtime.UnmarshalError, with the
+    reason); the apigw handler answers 422, since behind API Gateway an
+    unmarshal error would reach the client as a 502.  ``alb`` says whether
+    the event's text names an ALB (whose responses carry a status
+    description).
+    """
+
+    __slots__ = ("error", "alb")
+
+    def __init__(self, error: BaseException, alb: bool) -> None:
+        self.error = error
+        self.alb = alb
 
 
 def reclaims_after_raise(handler: Handler) -> Handler:
@@ -100,8 +129,9 @@ def install() -> bool:
             _tune_malloc_for_limit()
         try:
             return loads(request, EVENT_NAMES)
-        except MemoryError:  # its message is empty: say why
-            raise fault(fault.UNMARSHAL_ERROR, f"Unable to unmarshal input: {OUT_OF_MEMORY}", None) from None
+        except MemoryError:  # its message is empty: say why, through the handler (see Undecodable)
+            error = fault(fault.UNMARSHAL_ERROR, f"Unable to unmarshal input: {OUT_OF_MEMORY}", None)
+            return Undecodable(error, isinstance(request, (bytes, str)) and _ALB_MARK in _as_bytes(request))
         except Exception as exc:  # as awslambdaric's own unmarshal_request reports it
             raise fault(fault.UNMARSHAL_ERROR, f"Unable to unmarshal input: {exc}", None) from None
 
