@@ -1,4 +1,9 @@
-# F(n) mod m: a doubling in machine words for m < 2**64, in mpz above.
+# F(n) mod m: a doubling in machine words for m < 2**64, on fixed-length limb
+# arrays (Montgomery, csrc/ff_mont.h) up to FF_MONT_MAX_LIMBS limbs, in mpz above.
+
+cdef extern from "ff_mont.h" nogil:
+    int FF_MONT_MAX_LIMBS
+    void ff_fib_mod_mont(mpz_ptr, mpz_srcptr, mpz_srcptr)
 
 cdef extern from *:
     """
@@ -41,6 +46,60 @@ cdef u64 _fib_mod_word(u64 m, mpz_srcptr nz) noexcept nogil:
             b = t2
         odd_k = bit
     return a
+
+
+cdef void _fib_mod_odd(mpz_ptr out, mpz_srcptr nz, mpz_srcptr q) noexcept nogil:
+    """out = F(n) mod q for an odd q of at most FF_MONT_MAX_LIMBS limbs."""
+    if mpz_cmp_ui(q, FF_WORD_MOD_MAX) <= 0:
+        mpz_set_ui(out, <unsigned long>_fib_mod_word(mpz_get_ui(q), nz))
+    else:
+        ff_fib_mod_mont(out, nz, q)
+
+
+cdef void _fib_mod_fixed(mpz_ptr out, mpz_srcptr nz, mpz_srcptr m) noexcept nogil:
+    """out = F(n) mod m for m of at most FF_MONT_MAX_LIMBS limbs.
+
+    Montgomery needs an odd modulus: for m = 2^e q with q odd, F(n) mod q
+    comes from _fib_mod_odd, F(n) mod 2^e from n reduced mod 3 * 2^(e-1)
+    (the Pisano period of 2^e, so at most e + 2 steps in mpz), joined by
+    the Chinese remainder theorem.  Every temporary is at most m's size:
+    n is reduced through its low bits and its residue mod 3.
+    """
+    cdef mp_bitcnt_t e = mpz_scan1(m, 0)
+    cdef mpz_t q, p, n2, r2
+    cdef unsigned long t
+    if e == 0:
+        _fib_mod_odd(out, nz, m)
+        return
+    mpz_init(q)
+    mpz_tdiv_q_2exp(q, m, e)
+    _fib_mod_odd(out, nz, q)
+    mpz_init(p)
+    mpz_init(n2)
+    mpz_init(r2)
+    # n2 = n mod 3 * 2^(e-1): its residue mod 2^(e-1), plus 2^(e-1) t with
+    # n2 = n (mod 3); 2^(e-1) = (-1)^(e-1) (mod 3) is its own inverse.
+    mpz_fdiv_r_2exp(n2, nz, e - 1)
+    t = (mpz_fdiv_ui(nz, 3) + 3 - mpz_fdiv_ui(n2, 3)) % 3
+    if (e - 1) & 1:
+        t = (3 - t) % 3
+    mpz_set_ui(p, t)
+    mpz_mul_2exp(p, p, e - 1)
+    mpz_add(n2, n2, p)
+    mpz_set_ui(p, 0)
+    mpz_setbit(p, e)
+    _fib_mod_mpz(r2, n2, p)          # F(n) mod 2^e
+    # out = r_q + q ((r2 - r_q) q^-1 mod 2^e), in [0, m)
+    mpz_invert(p, q, p)
+    mpz_sub(r2, r2, out)
+    mpz_mul(r2, r2, p)
+    mpz_fdiv_r_2exp(r2, r2, e)
+    mpz_mul(r2, r2, q)
+    mpz_add(out, out, r2)
+    mpz_clear(q)
+    mpz_clear(p)
+    mpz_clear(n2)
+    mpz_clear(r2)
 
 
 cdef void _fib_mod_mpz(mpz_ptr out, mpz_srcptr nz, mpz_srcptr m) noexcept nogil:
@@ -111,9 +170,31 @@ cdef mpz _fib_mod(mpz n_abs, bint negative, mpz m):
         if mpz_cmp_ui(mz, FF_WORD_MOD_MAX) <= 0:
             word = _fib_mod_word(mpz_get_ui(mz), nz)
             mpz_set_ui(out, <unsigned long>word)
+        elif mpz_size(mz) <= <size_t>FF_MONT_MAX_LIMBS:
+            _fib_mod_fixed(out, nz, mz)
         else:
             _fib_mod_mpz(out, nz, mz)
         # F(-n) = (-1)^(n+1) F(n): negate when n is even.
         if negative and not mpz_tstbit(nz, 0) and mpz_sgn(out):
             mpz_sub(out, mz, out)
+    return res
+
+
+def _fib_mod_mpz_calls(n, m):
+    """fib_mod(n, m) through the general mpz loop, whatever m's size: for the benchmark and the tests.
+
+    n >= 0 and m >= 1 are checked; no memory is reserved (the callers use small values).
+    """
+    n = _args.as_int(n, "n")
+    m = _args.as_modulus(m, "m")
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    cdef mpz res = GMPy_MPZ_New(NULL)
+    cdef mpz n_mpz = gmpy2.mpz(n)
+    cdef mpz m_mpz = gmpy2.mpz(m)
+    cdef mpz_ptr out = MPZ(res)
+    cdef mpz_srcptr nz = MPZ(n_mpz)
+    cdef mpz_srcptr mz = MPZ(m_mpz)
+    with nogil:
+        _fib_mod_mpz(out, nz, mz)
     return res

@@ -59,3 +59,8 @@ def _product(mpz x, mpz y):
 def _workers_started():
     """Private: worker threads running in this process (0 until a parallel call, and after fork)."""
     return ff_workers_started()
+
+
+def _tune_malloc_for_limit():
+    """Make glibc's malloc return large blocks to the system at once (see ff_tune_malloc_for_limit); idempotent."""
+    ff_tune_malloc_for_limit()

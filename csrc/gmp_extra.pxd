@@ -26,3 +26,11 @@ cdef extern from "gmp.h" nogil:
     unsigned long mpz_get_ui(mpz_srcptr)
     char *mpz_get_str(char *, int, mpz_srcptr)
     int mp_bits_per_limb
+    size_t mpz_size(mpz_srcptr)
+    void mpz_init(mpz_ptr)
+    void mpz_setbit(mpz_ptr, mp_bitcnt_t)
+    mp_bitcnt_t mpz_scan1(mpz_srcptr, mp_bitcnt_t)
+    void mpz_tdiv_q_2exp(mpz_ptr, mpz_srcptr, mp_bitcnt_t)
+    void mpz_fdiv_r_2exp(mpz_ptr, mpz_srcptr, mp_bitcnt_t)
+    unsigned long mpz_fdiv_ui(mpz_srcptr, unsigned long)
+    int mpz_invert(mpz_ptr, mpz_srcptr, mpz_srcptr)

@@ -153,6 +153,49 @@ def test_fib_mod_wide_modulus_matches_exact_value() -> None:
         assert fib_mod(-n - 1, m) == fib(-n - 1) % m
 
 
+# fib_mod's fixed-size loop (csrc/ff_mont.h): odd moduli of 2 to 32 limbs (2, 3
+# and 4 limbs have unrolled copies), limbs of all ones and moduli just below a
+# limb boundary (every carry), even moduli split as 2^e q (q a word, q of
+# several limbs, q = 1), and both sides of the 32-limb boundary with mpz calls.
+FIXED_SIZE_MODULI = {
+    "2-limb": 2**127 - 1,
+    "2-limb-top": 2**128 - 159,
+    "3-limb": 2**192 - 237,
+    "4-limb-all-ones": 2**256 - 1,
+    "4-limb": 2**255 - 19,
+    "5-limb": 3**200,
+    "16-limb": 2**1024 - 105,
+    "32-limb": 2**2048 - 1,
+    "33-limb": 2**2048 + 981,
+    "2^64": 2**64,
+    "even-word-odd-part": 7 * 2**100,
+    "even-power-of-two": 2**200,
+    "even-one-limb-power": 3 * 2**64,
+    "even-4-limb-odd-part": (2**255 - 19) * 2**33,
+    "even-2-limb-odd-part": (2**128 - 159) * 2,
+}
+
+
+@pytest.mark.parametrize("m", FIXED_SIZE_MODULI.values(), ids=FIXED_SIZE_MODULI.keys())
+def test_fib_mod_fixed_size_loop(m: int) -> None:
+    for n in (0, 1, 2, 3, 94, 1001, 100_003, -1, -2, -7, -100_004):
+        assert fib_mod(n, m) == fib(n) % m, n
+    for n in (10**300 + 7, -(3**600), 2**1000 - 1):
+        assert fib_mod(n, m) == _fib_mod_by_matrix(n, m), n
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(-(2**600), 2**600), st.integers(2**64, 2**2200))
+def test_fib_mod_multi_limb_drawn(n: int, m: int) -> None:
+    assert fib_mod(n, m) == _fib_mod_by_matrix(n, m)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**4000), st.integers(2**64, 2**2100))
+def test_fib_mod_fixed_size_loop_agrees_with_mpz_calls(n: int, m: int) -> None:
+    assert fib_mod(n, m) == _core._fib_mod_mpz_calls(n, m)
+
+
 # --- decimal digits ---------------------------------------------------------
 
 

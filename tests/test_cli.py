@@ -50,7 +50,9 @@ def test_prints_more_digits_than_str_allows() -> None:
         (["7", "--mod", "x"], b"argument --mod: 'x'"),
         (["1" + "0" * 15], b"is too large"),
         (["7", "--bogus"], b"unrecognized arguments"),
-        (["7", "--mod", "-" + "9" * 5000], b"--mod must be an integer >= 1, got -<16610-bit integer>"),
+        (["7", "--mod", "-" + "9" * 5000], b"--mod must be an integer >= 1, got -<5000-digit integer>"),
+        # refused by its length, unconverted (its size alone says F(n) cannot fit)
+        (["9" * 100_000], b"n=<100000-digit integer> is too large: |n| must be at most"),
     ],
 )
 def test_bad_arguments_get_one_line_and_status_2(args: list[str], needle: bytes) -> None:

@@ -470,10 +470,25 @@ while low < high:
         low = mid + 1
 margin = sorted({call(nested(depth)) for depth in range(max(1, low - 30), low + 30)})
 
+def no_memory(*args, **kwargs):
+    raise MemoryError
+real_loads, runtime.loads = runtime.loads, no_memory  # as a large event decoded under a memory limit
+undecodable = marshaller.unmarshal_request(b'{"n":7}')
+undecodable_alb = marshaller.unmarshal_request(b'{"requestContext":{"elb":{}},"body":"[[]]"}')
+runtime.loads = real_loads
+try:
+    h.raw(undecodable)
+except FaultException as exc:
+    out_of_memory = [exc.exception_type, exc.msg]
+out_of_memory_http = [json.loads(h.apigw(undecodable)), json.loads(h.apigw(undecodable_alb))]
+
 print(json.dumps({
     "installed": [h.DECODER_INSTALLED, runtime.install()],
     "errors": [decode_or_error(text) for text in (b'{"n":', b"[" * 100_000, b"\xff{}", b'{"n":7}}')],
     "plain": marshaller.unmarshal_request(b"raw bytes", "application/octet-stream").decode(),
+    "out_of_memory": out_of_memory,
+    "out_of_memory_http": out_of_memory_http,
+    "after_out_of_memory": call(b'{"n":12}'),
     "long_n_with_mod": call(b'{"n":1%s,"mod":1000}' % (b"0" * 5000)),
     "long_n": call(b'{"n":1%s}' % (b"0" * 5000)),
     "ignored_long": call(b'{"n":12,"x":[%s]}' % (b"9" * 100_000)),
@@ -494,9 +509,20 @@ def test_the_handlers_make_awslambdaric_decode_with_fastfibs_rules() -> None:
     for error_type, message in out["errors"]:
         assert error_type == "Runtime.UnmarshalError" and message.startswith("Unable to unmarshal input: ")
     assert out["plain"] == "raw bytes"  # not JSON: passed through, as before
+    # Out of memory while decoding: the raw handler's error gives the reason, not MemoryError's empty message;
+    # the apigw handler answers 422 in the event's shape, where an unmarshal error would be a 502.
+    assert out["out_of_memory"] == [
+        "Runtime.UnmarshalError", "Unable to unmarshal input: the event is too large to decode in the memory free now"
+    ]
+    rest, alb = out["out_of_memory_http"]
+    error = {"error": "the event is too large to decode in the memory free now"}
+    assert rest["statusCode"] == 422 and json.loads(rest["body"]) == error and "statusDescription" not in rest
+    assert alb["statusCode"] == 422 and json.loads(alb["body"]) == error
+    assert alb["statusDescription"] == "422 Unprocessable Content"
+    assert out["after_out_of_memory"] == '{"result":144}'
     n = 10**5000
     assert out["long_n_with_mod"] == '{"result":%d}' % (gmpy2.fib(n % 1500) % 1000)
-    assert out["long_n"].startswith("InputTooLarge: n=<16610-bit integer> is above the limit: |n| must be at most")
+    assert out["long_n"].startswith("InputTooLarge: n=<5001-digit integer> is above the limit: |n| must be at most")
     assert out["ignored_long"] == '{"result":144}'
     assert out["repeated"] == "InvalidInput: n must appear once in the event"
     # No second decoder takes over where the first gives up (it would let the repeated n through).

@@ -49,29 +49,78 @@ def as_modulus(value: object, name: str = "m") -> int:
 
 
 _DECIMAL = re.compile(r"-?[0-9]+")
+_SIGN_AND_ZEROS = re.compile(r"-?0*")
+
+#: Up to this many significant digits, a decimal is converted by int() at once
+#: (microseconds, and below CPython's 4300-digit guard); a longer one is
+#: converted by GMP, only once admission has reserved the memory for that.
+SHORT_DIGITS = 4000
+
+
+class Numeral:
+    """A decimal integer as a client wrote it: checked, measured, and not yet converted.
+
+    ``digits`` counts its significant digits (no sign, no leading zeros), so
+    a limit on size can refuse it by its length alone.  Checking and
+    measuring it allocate nothing, whatever its length (regular-expression
+    matches over the text): only :meth:`value` converts it, and for more
+    than SHORT_DIGITS digits GMP's conversion takes memory in proportion
+    (``fastfib._memory.reserve_parse`` holds it first).
+    """
+
+    __slots__ = ("text", "digits", "negative", "_start")
+
+    def __init__(self, text: str) -> None:
+        """Raise ValueError unless ``text`` is a strict decimal integer: optional '-', ASCII digits, nothing else."""
+        if not _DECIMAL.fullmatch(text):
+            raise ValueError(f"{text[:40]!r} is not a decimal integer")
+        match = _SIGN_AND_ZEROS.match(text)
+        assert match is not None  # it matches the empty string at least
+        start = match.end()
+        if start == len(text):  # all zeros: keep the last one
+            start -= 1
+        self.text = text
+        self._start = start
+        self.negative = text.startswith("-") and text[start] != "0"
+        self.digits = len(text) - start if text[start] != "0" else 0
+
+    def value(self) -> int:
+        """The integer; above SHORT_DIGITS digits, through GMP (reserve its memory first)."""
+        if self.digits <= SHORT_DIGITS:
+            try:
+                magnitude = int(self.text[self._start :])  # a short slice, whatever the zeros before it
+            except ValueError:  # a lower int_max_str_digits set for this interpreter
+                pass
+            else:
+                return -magnitude if self.negative else magnitude
+        import gmpy2
+
+        return int(gmpy2.mpz(self.text))
+
+    def __repr__(self) -> str:
+        return f"Numeral({describe(self)})"
 
 
 def parse_decimal(text: str) -> int:
     """Parse a strict decimal integer: optional '-', ASCII digits, nothing else.
 
     No '+', spaces, underscores or exponents.  Long inputs are parsed by GMP,
-    so CPython's 4300-digit limit on int(str) does not apply.
+    so CPython's 4300-digit limit on int(str) does not apply; their memory is
+    not reserved here (see :class:`Numeral` for text a client sent).
     Raises ValueError on anything else.
     """
-    if not _DECIMAL.fullmatch(text):
-        raise ValueError(f"{text[:40]!r} is not a decimal integer")
-    if len(text) <= 4000:
-        try:
-            return int(text)
-        except ValueError:  # a lower int_max_str_digits set for this interpreter
-            pass
-    import gmpy2
-
-    return int(gmpy2.mpz(text))
+    return Numeral(text).value()
 
 
-def describe(n: int) -> str:
-    """``str(n)`` for n up to 64 bits; a larger n is described by its size (formatting it would be slow)."""
+def describe(n: int | Numeral) -> str:
+    """``str(n)`` for n up to 64 bits; a larger n is described by its size (formatting it would be slow).
+
+    A :class:`Numeral` is described the same way by its digits, without converting it.
+    """
+    if isinstance(n, Numeral):
+        if n.digits <= 19:
+            return str(n.value())
+        return f"{'-' if n.negative else ''}<{n.digits}-digit integer>"
     bits = n.bit_length()
     return str(n) if bits <= 64 else f"{'-' if n < 0 else ''}<{bits}-bit integer>"
 

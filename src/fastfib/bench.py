@@ -1,13 +1,16 @@
-"""Benchmark: ``python -m fastfib.bench`` prints two tables of side-by-side ratios.
+"""Benchmark: ``python -m fastfib.bench`` prints three tables of side-by-side ratios.
 
 The first times fastfib.fib beside gmpy2.fib (GMP's mpz_fib_ui), and a
 pure-Python fast doubling; the second times F(n) in decimal from n:
 fastfib.fib_digits beside gmpy2.digits(gmpy2.fib(n)), and CPython's
 str(int).  fastfib runs four ways: the NTT path (when fastfib.backend() is
 "ntt") and the GMP path (forced with the private fastfib._backend.use), each
-on 1 thread and on N.  Rows run from 10^3 to 3·10^7.  Every timing is the best of several rounds, and the contenders of a
-row are measured in alternating rounds of this one run, so the ratios
-compare like with like.
+on 1 thread and on N.  Rows run from 10^3 to 3·10^7.  A third table times
+fib_mod for an n of 6·10^6 digits (as long as a whole Lambda event can
+carry) with 64- to 1024-bit moduli, per digit of n, beside the general mpz
+loop it replaced above one limb.  Every timing is the best of several
+rounds, and the contenders of a row are measured in alternating rounds of
+this one run, so the ratios compare like with like.
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ DEFAULT_ROWS = [10**3, 10**4, 10**5, 10**6, 3 * 10**6, 10**7, 3 * 10**7]
 
 #: Above this n the pure-Python and str(int) columns are skipped (seconds to minutes each).
 SLOW_COLUMNS_MAX_N = 10**6
+
+
+#: fib_mod rows: an n of this many digits, with moduli of these many bits (2**bits - 159, odd).
+MOD_ROW_DIGITS = 6_000_000
+MOD_ROW_BITS = [64, 128, 256, 1024]
+#: The mpz-calls column runs on an n this many times shorter (the cost is linear in n's digits).
+MPZ_CALLS_SHORTER = 10
 
 
 #: A function, or (threads, path, function): the function run with
@@ -172,11 +182,44 @@ def run(rows: list[int], budget: float, threads: int) -> str:
     )
 
 
+def mod_rows(digits: int = MOD_ROW_DIGITS, bits: list[int] = MOD_ROW_BITS) -> str:
+    """The fib_mod table: time per call and per digit of n, beside the general mpz loop (on a shorter n)."""
+    import math
+    import random
+
+    from fastfib import _core
+
+    def number(k: int) -> int:  # k digits: 10**(k-1) plus fewer than 10**(k-1)
+        bits = int((k - 1) * math.log2(10))
+        return int(gmpy2.mpz(10) ** (k - 1) + random.Random(18).getrandbits(bits))
+
+    n, short = number(digits), number(digits // MPZ_CALLS_SHORTER)
+    lines = [
+        "",
+        f"fib_mod(n, m) for an n of {digits:,} digits (best of 2; per digit of n; "
+        f"mpz calls: the general loop, timed on an n of {digits // MPZ_CALLS_SHORTER:,} digits):",
+        "",
+        "| bits of m | fib_mod | per digit of n | ratio to 64 bits | mpz calls, per digit | mpz calls / fib_mod |",
+        "|---|---|---|---|---|---|",
+    ]
+    base = 0.0
+    for b in bits:
+        m = (1 << b) - 159
+        (t,) = best_times([partial(fastfib.fib_mod, n, m)], budget=0.0, repeats=2)
+        (t_mpz,) = best_times([partial(_core._fib_mod_mpz_calls, short, m)], budget=0.0, repeats=2)
+        per, per_mpz = t / digits, t_mpz / (digits // MPZ_CALLS_SHORTER)
+        base = base or per
+        lines.append(f"| {b} | {_fmt(t)} | {_fmt(per)} | {per / base:.2f}× | {_fmt(per_mpz)} | {per_mpz / per:.2f}× |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the benchmark tables (n = 10^3 .. 3·10^7 by default)."""
     p = argparse.ArgumentParser(prog="python -m fastfib.bench", description=__doc__.splitlines()[0])
     p.add_argument("--max-n", type=int, default=DEFAULT_ROWS[-1], help="largest n (default 3·10^7)")
     p.add_argument("--budget", type=float, default=0.3, help="seconds to spend per measurement (default 0.3)")
+    p.add_argument("--mod-digits", type=int, default=MOD_ROW_DIGITS,
+                   help="digits of n in the fib_mod table (default %(default)s; 0 skips it)")  # fmt: skip
     p.add_argument("--threads", type=int, default=fastfib.get_threads(),
                    help="N, the threads of the N columns (default: fastfib.get_threads(), here %(default)s)")  # fmt: skip
     args = p.parse_args(argv)
@@ -187,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     previous, path = fastfib.get_threads(), fastfib.backend()
     try:
         print(run([n for n in DEFAULT_ROWS if n <= args.max_n], args.budget, args.threads))
+        if args.mod_digits:
+            print(mod_rows(args.mod_digits))
     finally:
         fastfib.set_threads(previous)
         if path == "ntt":

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import NoReturn, Sequence
 
-from fastfib._args import as_modulus, parse_decimal
+from fastfib._args import Numeral, describe
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,11 +16,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _integer(text: str) -> int:
+def _integer(text: str) -> Numeral:
+    """An integer argument, checked and measured but not converted: main() converts it once its size is allowed."""
     try:
-        return parse_decimal(text)
+        return Numeral(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _converted(numeral: Numeral, name: str, longest: int | None = None) -> int:
+    """The argument as an int; an argument longer than ``longest`` digits is refused unconverted.
+
+    A long one is converted with its memory reserved first (GMP would abort
+    the process if it ran out); OverflowError names the argument otherwise.
+    """
+    from fastfib import _memory
+
+    if longest is not None and numeral.digits > longest:
+        raise OverflowError(
+            f"{name}={describe(numeral)} is too large: |{name}| must be at most {_memory.MAX_INDEX} "
+            "in this process's memory limit (give --mod for any n)"
+        )
+    return _memory.parse_numeral(numeral, name)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,15 +52,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, 2 for bad arguments, 1 if stdout cannot be written)."""
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.mod is not None:
-        try:
-            as_modulus(args.mod, "--mod")
-        except ValueError as exc:
-            parser.error(str(exc))
+    if args.mod is not None and (args.mod.negative or args.mod.digits == 0):  # as_modulus's message, unconverted
+        parser.error(f"--mod must be an integer >= 1, got {describe(args.mod)}")
     import fastfib
     from fastfib._api import decimal
+    from fastfib._memory import MAX_INDEX
 
     try:
+        args.mod = None if args.mod is None else _converted(args.mod, "mod")
+        args.n = _converted(args.n, "n", None if args.mod is not None else len(str(MAX_INDEX)))
         if args.mod is None:
             value = fastfib.lucas(args.n) if args.lucas else fastfib.fib(args.n)
         elif args.lucas:  # L(n) = F(n-1) + F(n+1)

@@ -8,14 +8,14 @@ is served is decided in one place, ``fastfib.limits``.
 
 from __future__ import annotations
 
-from fastfib._args import describe, parse_decimal
+from fastfib._args import SHORT_DIGITS, Numeral, describe
 from fastfib.errors import InvalidInput, MethodNotAllowed, shown
 from fastfib.events import NAMES_READ
 from fastfib.jsonrules import JSON_INT_DIGITS, LongInt, json_type, loads, repeated
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
-    from typing import Any, Mapping, Optional
+    from typing import Any, Mapping
 
     from fastfib.events import HttpEvent
 
@@ -30,11 +30,15 @@ _MAX_ENCODED_NAME = 3 * max(len(field) for field in FIELDS)
 
 
 class FibRequest:
-    """A decoded request: F(n), or F(n) mod ``mod`` when mod is set."""
+    """A decoded request: F(n), or F(n) mod ``mod`` when mod is set.
+
+    A long n or mod stays text (a Numeral) until ``Limits.admit`` has
+    measured it and converts it; the request it returns holds ints.
+    """
 
     __slots__ = ("n", "mod")
 
-    def __init__(self, n: int, mod: Optional[int] = None) -> None:
+    def __init__(self, n: int | Numeral, mod: int | Numeral | None = None) -> None:
         self.n = n
         self.mod = mod
 
@@ -52,20 +56,26 @@ def _check_once(obj: object, where: str) -> None:
         raise InvalidInput(f"{name} must appear once in the {where}")
 
 
-def _json_int(value: object, field: str) -> int:
+def _number(numeral: Numeral) -> int | Numeral:
+    """A short numeral as its int (int() takes microseconds); a long one stays text for ``Limits.admit`` to measure."""
+    return numeral.value() if numeral.digits <= SHORT_DIGITS else numeral
+
+
+def _json_int(value: object, field: str) -> int | Numeral:
     """A JSON integer, strictly: no booleans, no floats (even 7.0), no strings.
 
     The one exception: an integer longer than JSON_INT_DIGITS, which Python's
     int() refuses, may also come as a string of decimal digits (for
     decoders other than fastfib's, which would refuse it as a number).
+    Long ones are returned unconverted (see _number).
     """
     if isinstance(value, LongInt):
-        return parse_decimal(value.text)
+        return _number(Numeral(value.text))
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and len(value.lstrip("-")) > JSON_INT_DIGITS:
+    if isinstance(value, str) and len(value) - value.startswith("-") > JSON_INT_DIGITS:  # no copy of a long value
         try:
-            return parse_decimal(value)
+            return _number(Numeral(value))
         except ValueError:
             raise InvalidInput(
                 f"{field} as a string must be decimal digits with an optional leading '-', got {shown(value)}"
@@ -104,7 +114,7 @@ def http_request(event: HttpEvent) -> FibRequest:
     for field, values in query.items():  # ambiguous even where the body gives the field
         if len(values) != 1:
             raise InvalidInput(f"{field} must appear once in the query string, got {len(values)} values")
-    found: dict[str, int] = {}
+    found: dict[str, int | Numeral] = {}
     for field in FIELDS:
         if field in body:
             found[field] = _json_int(body[field], field)
@@ -239,11 +249,11 @@ def _unquote_number(text: str) -> str:
     return text
 
 
-def _text_int(value: object, field: str, source: str) -> int:
+def _text_int(value: object, field: str, source: str) -> int | Numeral:
     if not isinstance(value, str):
         raise InvalidInput(f"{field} in the {source} must be a decimal integer, got {json_type(value)}")
     try:
-        return parse_decimal(value)
+        return _number(Numeral(value))
     except ValueError:
         raise InvalidInput(
             f"{field} in the {source} must be a decimal integer (digits with an optional leading '-'), got {shown(value)}"

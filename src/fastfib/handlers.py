@@ -4,7 +4,8 @@
 or InputTooLarge for a request it does not serve.  ``apigw`` answers API
 Gateway (REST and HTTP API), ALB and Function URL proxy events with an HTTP
 response: 200; 400, 405 or 422, each with a short JSON error, for whatever a
-client sends; and 500, with a generic message, only for a fault of our own.
+client sends (running out of memory on what it sent included: 422); and
+500, with a generic message, only for a fault of our own.
 It raises InvalidInput only for an event with no proxy shape at all.
 
 The limits are read once, when this module is imported (``fastfib.limits``);
@@ -21,13 +22,13 @@ import time
 
 from fastfib import fib_digits, fib_mod
 from fastfib._api import decimal
-from fastfib.decode import FibRequest, http_request, raw_request
+from fastfib.decode import http_request, raw_request
 from fastfib.errors import InputTooLarge, InvalidInput, RequestError
 from fastfib.events import HttpEvent
-from fastfib.limits import Limits
+from fastfib.limits import Admitted, Limits
 from fastfib.logs import log_invocation
 from fastfib.responses import error_json, http_response, result_json
-from fastfib.runtime import install, reclaims_after_raise
+from fastfib.runtime import OUT_OF_MEMORY, Undecodable, install, reclaims_after_raise
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ MAX_N = LIMITS.max_n
 DECODER_INSTALLED = install()
 
 
-def _digits(request: FibRequest) -> bytes:
+def _digits(request: Admitted) -> bytes:
     """The decimal digits of the answer to an admitted request."""
     try:
         if request.mod is not None:
@@ -60,10 +61,12 @@ def raw(event: Any, context: Any = None) -> bytes:
     Raises InvalidInput for a malformed event (the message names the field)
     and InputTooLarge for a request above a limit.
     """
+    if isinstance(event, Undecodable):  # too large to decode in the memory free now
+        raise event.error
     started = time.perf_counter()
     request = None
     try:
-        request = raw_request(event)  # logged even when the limits refuse it
+        request = LIMITS.read(raw_request, event)  # logged even when the limits refuse it
         digits = _digits(LIMITS.admit(request))
     except RequestError as exc:
         log_invocation("raw", request, 0, started, type(exc).__name__)
@@ -81,11 +84,15 @@ def apigw(event: Any, context: Any = None) -> bytes:
     proxy event at all, since then no HTTP response shape can be chosen.
     """
     started = time.perf_counter()
+    if isinstance(event, Undecodable):  # too large to decode in the memory free now: 422, not the runtime's error
+        shape = HttpEvent.parse({"requestContext": {"elb": {}} if event.alb else {}})
+        log_invocation("apigw", None, 0, started, "422")
+        return http_response(shape, 422, error_json(OUT_OF_MEMORY))
     http = request = None
     headers = None
     try:
         http = HttpEvent.parse(event)
-        request = http_request(http)  # logged even when the limits refuse it
+        request = LIMITS.read(http_request, http)  # logged even when the limits refuse it
         digits = _digits(LIMITS.admit(request))
         status, body, ndigits = 200, result_json(digits), len(digits)
     except RequestError as exc:

@@ -17,9 +17,21 @@ watched RSS reach 646 MB over seven refused 6 MB events).  A handler
 wrapped in ``reclaims_after_raise`` marks the invocations that raise, and
 the next event's decoding first runs that collection.
 
+An event it runs out of memory decoding reaches the handler as an
+``Undecodable``: the raw handler raises its Runtime.UnmarshalError (whose
+message says why), the apigw handler answers 422.
+
+Under an address-space limit (RLIMIT_AS, read at each event: prlimit may set
+it on a running process) it first makes glibc's malloc give large blocks
+back to the system as soon as they are freed (``_core._tune_malloc_for_limit``,
+once): otherwise the runtime client's buffer for one 6 MB event stayed
+mapped, and with 16 MiB of headroom its next allocation failed
+(std::bad_alloc, a runtime abort) however little fastfib took.
+
 It is the only decoder: text it refuses (not JSON, or nested too deeply)
 gets awslambdaric's own error type, ``Runtime.UnmarshalError``, with the
-decoder's message.  Falling back to awslambdaric's decoder instead would
+decoder's message, or, if decoding ran out of memory (a large event under a
+memory limit), a message that says so instead of MemoryError's empty one.  Falling back to awslambdaric's decoder instead would
 let a repeated n through wherever the two decoders' limits differ.  If
 awslambdaric is not loaded, or its marshaller is not of the expected shape,
 nothing changes.
@@ -31,6 +43,8 @@ import functools  # loaded already: awslambdaric, logging and re import it
 import gc
 import sys
 
+from fastfib._core import _tune_malloc_for_limit
+from fastfib._memory import _rlimit_as
 from fastfib.decode import EVENT_NAMES
 from fastfib.jsonrules import loads
 
@@ -41,8 +55,35 @@ if TYPE_CHECKING:
     Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 _MARSHALLER_MODULE = "awslambdaric.lambda_runtime_marshaller"
+#: The reason Runtime.UnmarshalError gives when decoding an event ran out of memory.
+OUT_OF_MEMORY = "the event is too large to decode in the memory free now"
 #: Set when an invocation raised: the next decoding starts with gc.collect().
 _reclaim = False
+
+
+#: In the text of an ALB event (its requestContext holds "elb"): enough to shape an HTTP answer undecoded.
+_ALB_MARK = b'"elb"'
+
+
+def _as_bytes(request: bytes | str) -> bytes:
+    return request if isinstance(request, bytes) else request.encode(errors="replace")
+
+
+class Undecodable:
+    """What the decoder hands the handler instead of an event it ran out of memory decoding.
+
+    The raw handler raises ``error`` (Runtime.UnmarshalError, with the
+    reason); the apigw handler answers 422, since behind API Gateway an
+    unmarshal error would reach the client as a 502.  ``alb`` says whether
+    the event's text names an ALB (whose responses carry a status
+    description).
+    """
+
+    __slots__ = ("error", "alb")
+
+    def __init__(self, error: BaseException, alb: bool) -> None:
+        self.error = error
+        self.alb = alb
 
 
 def reclaims_after_raise(handler: Handler) -> Handler:
@@ -84,8 +125,13 @@ def install() -> bool:
             gc.collect()
         if content_type != "application/json":
             return original(self, request, content_type)
+        if _rlimit_as() is not None:  # an address-space limit, perhaps set (prlimit) since the last event
+            _tune_malloc_for_limit()
         try:
             return loads(request, EVENT_NAMES)
+        except MemoryError:  # its message is empty: say why, through the handler (see Undecodable)
+            error = fault(fault.UNMARSHAL_ERROR, f"Unable to unmarshal input: {OUT_OF_MEMORY}", None)
+            return Undecodable(error, isinstance(request, (bytes, str)) and _ALB_MARK in _as_bytes(request))
         except Exception as exc:  # as awslambdaric's own unmarshal_request reports it
             raise fault(fault.UNMARSHAL_ERROR, f"Unable to unmarshal input: {exc}", None) from None
 
