@@ -43,10 +43,11 @@ class FibRequest:
         self.mod = mod
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, FibRequest) and (self.n, self.mod) == (other.n, other.mod)
+        return type(other) is type(self) and (self.n, self.mod) == (other.n, other.mod)
 
     def __repr__(self) -> str:
-        return f"FibRequest(n={describe(self.n)}, mod={self.mod if self.mod is None else describe(self.mod)})"
+        mod = self.mod if self.mod is None else describe(self.mod)
+        return f"{type(self).__name__}(n={describe(self.n)}, mod={mod})"
 
 
 def _check_once(obj: object, where: str) -> None:

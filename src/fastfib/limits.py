@@ -44,13 +44,12 @@ import os
 
 from fastfib._args import Numeral, as_modulus, describe, setting_int
 from fastfib._memory import as_index, parse_numeral
+from fastfib.decode import FibRequest
 from fastfib.errors import InputTooLarge, InvalidInput
 
 TYPE_CHECKING = False  # typing stays out of INIT, as in errors.py
 if TYPE_CHECKING:
     from typing import Callable, Mapping, TypeVar
-
-    from fastfib.decode import FibRequest
 
     Event = TypeVar("Event")
 
@@ -116,20 +115,15 @@ def max_n_from_env(environ: Mapping[str, str] = os.environ) -> int:
     return DEFAULT_MAX_N if n is None else n
 
 
-class Admitted:
+class Admitted(FibRequest):
     """A request ``Limits.admit`` serves: F(n), or F(n) mod ``mod`` when mod is set, as ints."""
 
-    __slots__ = ("n", "mod")
+    __slots__ = ()
+    n: int
+    mod: int | None
 
     def __init__(self, n: int, mod: int | None = None) -> None:
-        self.n = n
-        self.mod = mod
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Admitted) and (self.n, self.mod) == (other.n, other.mod)
-
-    def __repr__(self) -> str:
-        return f"Admitted(n={describe(self.n)}, mod={self.mod if self.mod is None else describe(self.mod)})"
+        super().__init__(n, mod)
 
 
 class Limits:
