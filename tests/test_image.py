@@ -3,7 +3,7 @@
 The session builds the local stand-in bases (make offline-bases), then the
 Lambda image, the image without its bytecode layer, the slim image, and
 their RIE test images, exactly as a user would with make.  Every handler
-case of test_rie.py that takes the ``raw_rie`` or ``apigw_rie`` fixture runs
+case of test_rie.py that takes the ``raw_rie``, ``apigw_rie`` or ``start_rie`` fixture runs
 again here in a container of each image, fastfib:latest and fastfib:slim;
 the fastfib:latest containers run under tools/audit_run.py, and the last test
 checks that the slim image holds every file they opened.
@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -118,51 +119,59 @@ def _handler_container(variant: Variant, handler: str, env: dict[str, str] | Non
 
 
 @pytest.fixture(scope="module")
-def raw_rie(variant: Variant) -> Iterator[ContainerRie]:
-    with _handler_container(variant, "fastfib.handlers.raw") as c:
+def start_rie(variant: Variant) -> Callable[..., ContainerRie]:
+    """test_rie.py's way to start a runtime under RIE, here a container of the image: ``start_rie(handler, env=None)``."""
+    return partial(_handler_container, variant)
+
+
+@pytest.fixture(scope="module")
+def raw_rie(start_rie: Callable[..., ContainerRie]) -> Iterator[ContainerRie]:
+    with start_rie("fastfib.handlers.raw") as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def apigw_rie(variant: Variant) -> Iterator[ContainerRie]:
-    with _handler_container(variant, "fastfib.handlers.apigw") as c:
+def apigw_rie(start_rie: Callable[..., ContainerRie]) -> Iterator[ContainerRie]:
+    with start_rie("fastfib.handlers.apigw") as c:
         yield c
 
 
-# The handler cases: each test of test_rie.py that drives RIE through the
-# raw_rie/apigw_rie fixtures, or that starts its own HostRie (with another
-# environment: JSON logs, a bad FASTFIB_MAX_N), collected again here, once
-# per image; HostRie is replaced by a container of the image.
-def _in_containers(case: Callable[..., None]) -> Callable[..., None]:
-    def run(variant: Variant, **kwargs: object) -> None:
-        def container(handler: str, env: dict[str, str] | None = None, **_host_only: object) -> ContainerRie:
-            return _handler_container(variant, handler, env)
+# The handler cases of test_rie.py, collected here too: pytest runs a test
+# function in every module that imports it, with that module's fixtures, so
+# each case runs again once per image (the variant fixture), its runtimes
+# started by the fixtures above instead of on the host.
+from test_rie import (  # noqa: E402, F401  (imported to be collected)
+    test_bad_http_input_then_still_serving,
+    test_bad_max_n_stops_start_up,
+    test_bad_query_path_and_base64_then_still_serving,
+    test_bad_raw_input_then_still_serving,
+    test_every_proxy_shape,
+    test_hostile_proxy_event_gets_a_short_answer_then_still_serving,
+    test_hostile_raw_event_is_served_then_still_serving,
+    test_ignored_huge_integers_cost_nothing_in_a_body,
+    test_init_duration_is_reported,
+    test_json_log_format_gives_one_object_per_invocation,
+    test_largest_allowed_n_comes_back_whole,
+    test_non_proxy_event_then_still_serving,
+    test_raw_event_nested_too_deeply_is_refused_by_the_runtime_then_still_serving,
+    test_raw_n_past_pythons_int_digit_limit_then_still_serving,
+    test_refused_large_events_do_not_pile_up_in_memory,
+    test_seed_examples_byte_for_byte,
+    test_text_log_format_is_one_line_per_invocation,
+    test_the_most_memory_hungry_6mb_events_fit_the_templates_minimum,
+    test_thousand_invocations_without_failure_or_growth,
+    test_values,
+    test_warn_log_level_silences_the_record,
+)
 
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(test_rie, "HostRie", container)
-            case(**kwargs)
 
-    parameters = [inspect.Parameter("variant", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-                  *inspect.signature(case).parameters.values()]  # fmt: skip
-    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    run.__name__, run.__doc__ = case.__name__, case.__doc__
-    run.pytestmark = getattr(case, "pytestmark", [])  # type: ignore[attr-defined]
-    return run
-
-
-_CASES = {
-    name: case
-    for name, case in vars(test_rie).items()
-    if name.startswith("test_") and {"raw_rie", "apigw_rie"} & set(inspect.signature(case).parameters)
-}
-_OWN_RIE = {
-    name: _in_containers(case)
-    for name, case in vars(test_rie).items()
-    if name.startswith("test_") and name not in _CASES and "HostRie" in case.__code__.co_names
-}
-assert len(_CASES) >= 5 and _OWN_RIE, f"test_rie.py's handler cases were not found: {sorted(_CASES)}"
-globals().update(_CASES)
-globals().update(_OWN_RIE)
+def test_every_rie_case_of_test_rie_runs_in_the_images() -> None:
+    started_by_fixture = {
+        name for name, case in vars(test_rie).items()
+        if name.startswith("test_") and {"raw_rie", "apigw_rie", "start_rie"} & set(inspect.signature(case).parameters)
+    }  # fmt: skip
+    here = {name for name, value in globals().items() if value is getattr(test_rie, name, None)}
+    assert len(started_by_fixture) >= 20 and started_by_fixture <= here, sorted(started_by_fixture - here)
 
 
 def test_image_computes_on_the_ntt_path(variant: Variant) -> None:

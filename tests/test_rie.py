@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import gmpy2
 import pytest
@@ -18,14 +18,24 @@ EVENTS = Path(__file__).resolve().parents[1] / "events"
 pytestmark = pytest.mark.rie
 
 @pytest.fixture(scope="module")
-def raw_rie() -> Iterator[HostRie]:
-    with HostRie("fastfib.handlers.raw") as rie:
+def start_rie() -> Callable[..., HostRie]:
+    """How the cases here start a runtime under RIE: ``start_rie(handler, env=None)``, on the host.
+
+    tests/test_image.py collects these cases again with its own start_rie,
+    raw_rie and apigw_rie, which start a container of each image instead.
+    """
+    return HostRie
+
+
+@pytest.fixture(scope="module")
+def raw_rie(start_rie: Callable[..., HostRie]) -> Iterator[HostRie]:
+    with start_rie("fastfib.handlers.raw") as rie:
         yield rie
 
 
 @pytest.fixture(scope="module")
-def apigw_rie() -> Iterator[HostRie]:
-    with HostRie("fastfib.handlers.apigw") as rie:
+def apigw_rie(start_rie: Callable[..., HostRie]) -> Iterator[HostRie]:
+    with start_rie("fastfib.handlers.apigw") as rie:
         yield rie
 
 
@@ -197,8 +207,8 @@ def test_thousand_invocations_without_failure_or_growth(raw_rie: HostRie) -> Non
 
 
 @pytest.mark.parametrize("value", ["lots", "100000000"])
-def test_bad_max_n_stops_start_up(value: str) -> None:
-    with HostRie("fastfib.handlers.raw", env={"FASTFIB_MAX_N": value}) as rie:
+def test_bad_max_n_stops_start_up(start_rie: Callable[..., HostRie], value: str) -> None:
+    with start_rie("fastfib.handlers.raw", env={"FASTFIB_MAX_N": value}) as rie:
         error = _error(rie.invoke('{"n":7}')[1])
     assert f"FASTFIB_MAX_N must be an integer from 1 to {largest_max_n()}" in error["errorMessage"]
 
@@ -355,8 +365,8 @@ def _records(log: str) -> list[dict]:
     return [json.loads(line) for line in log.splitlines() if line.startswith("{") and '"handler"' in line]
 
 
-def test_json_log_format_gives_one_object_per_invocation() -> None:
-    with HostRie("fastfib.handlers.apigw", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}) as rie:
+def test_json_log_format_gives_one_object_per_invocation(start_rie: Callable[..., HostRie]) -> None:
+    with start_rie("fastfib.handlers.apigw", env={"AWS_LAMBDA_LOG_FORMAT": "JSON"}) as rie:
         rie.invoke((EVENTS / "apigw_v2.json").read_bytes())
         rie.invoke(_proxy("apigw_v2", body="{"))
         log = rie.log()
@@ -370,9 +380,9 @@ def test_json_log_format_gives_one_object_per_invocation() -> None:
     assert not any("233" in str(v) for k, v in ok.items() if k != "requestId")  # the result is never logged
 
 
-def test_warn_log_level_silences_the_record() -> None:
+def test_warn_log_level_silences_the_record(start_rie: Callable[..., HostRie]) -> None:
     env = {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "WARN"}
-    with HostRie("fastfib.handlers.raw", env=env) as rie:
+    with start_rie("fastfib.handlers.raw", env=env) as rie:
         assert rie.invoke('{"n":7}') == (200, b'{"result":13}')
         _error(rie.invoke("{}")[1])
         log = rie.log()
