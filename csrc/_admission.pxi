@@ -65,12 +65,13 @@ cdef int _ntt_copies(int kind, long n, int threads):
     cdef unsigned long m = <unsigned long>(-n if n < 0 else n)
     cdef double block = <double>(<long>(m * LOG2_PHI / 8))
     cdef double peak
-    if ff_ntt == NULL or kind == GMP_ONLY:
+    cdef const ff_ntt_api *ntt = ff_ntt_loaded()
+    if ntt == NULL or kind == GMP_ONLY:
         return 0
     if kind == DIGITS:
-        peak = <double>ff_ntt.decimal_peak(n, threads)
+        peak = <double>ntt.decimal_peak(n, threads)
     else:
-        peak = <double>ff_ntt.binary_peak(m, threads, kind == PAIR)
+        peak = <double>ntt.binary_peak(m, threads, kind == PAIR)
     return <int>(peak / block) + 1 if block >= 1 else 1
 
 

@@ -85,10 +85,12 @@ cdef int _fib(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = F(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
+    cdef const ff_ntt_api *ntt
     if n <= SMALL_N:
         return ff_fib_mpz(out, n)
-    if ff_ntt_on():
-        return ff_ntt.fib(out, n, ff_call_par2())
+    ntt = ff_ntt_for_call()
+    if ntt != NULL:
+        return ntt.fib(out, n, ff_call_par2())
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
     if n & 1:
@@ -114,10 +116,12 @@ cdef int _lucas(mpz_ptr out, unsigned long n) noexcept nogil:
     """out = L(n), n >= 0: the doubling to n/2, then one product."""
     cdef Scratch s
     cdef unsigned long k = n >> 1
+    cdef const ff_ntt_api *ntt
     if n <= SMALL_N:
         return ff_lucas_mpz(out, n)
-    if ff_ntt_on():
-        return ff_ntt.lucas(out, n, ff_call_par2())
+    ntt = ff_ntt_for_call()
+    if ntt != NULL:
+        return ntt.lucas(out, n, ff_call_par2())
     _scratch_init(&s, n)
     _fib_pair(&s, k)                                 # a = F[k], b = F[k-1]
     mpz_mul_2exp(s.t1, s.b, 1)

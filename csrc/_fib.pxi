@@ -29,6 +29,7 @@ cdef tuple _pair(unsigned long n):
     cdef mpz_ptr hi_z = MPZ(hi)
     cdef Scratch s
     cdef int failed = 0
+    cdef const ff_ntt_api *ntt
     if n + 1 <= <unsigned long>FF_TABLE_LIMIT:
         _set_u64(lo_z, ff_fib_table[n])
         _set_u64(hi_z, ff_fib_table[n + 1])
@@ -37,8 +38,9 @@ cdef tuple _pair(unsigned long n):
         failed = ff_fib_pair_mpz(lo_z, hi_z, n)
     else:
         with nogil:
-            if ff_ntt_on():
-                failed = ff_ntt.fib_pair(lo_z, hi_z, n, ff_call_par2())
+            ntt = ff_ntt_for_call()
+            if ntt != NULL:
+                failed = ntt.fib_pair(lo_z, hi_z, n, ff_call_par2())
             else:
                 _scratch_init(&s, n + 1)
                 _fib_pair(&s, n + 1)                 # a = F[n+1], b = F[n]
@@ -101,15 +103,16 @@ DEF NTT_DIGITS_MIN = 100
 
 cdef bytes _fib_digits(long k):
     cdef mpz value
-    if ff_ntt_on() and (k >= NTT_DIGITS_MIN or k <= -NTT_DIGITS_MIN):
-        return _ntt_fib_digits(k)
+    cdef const ff_ntt_api *ntt = ff_ntt_for_call()
+    if ntt != NULL and (k >= NTT_DIGITS_MIN or k <= -NTT_DIGITS_MIN):
+        return _ntt_fib_digits(ntt, k)
     value = _of_signed(_fib, k, False)
     return _decimal(MPZ(value))
 
 
-cdef bytes _ntt_fib_digits(long k):
+cdef bytes _ntt_fib_digits(const ff_ntt_api *ntt, long k):
     """F(k) in decimal from the NTT kernel, written straight into the bytes object."""
-    cdef Py_ssize_t cap = <Py_ssize_t>ff_ntt.decimal_cap(k)
+    cdef Py_ssize_t cap = <Py_ssize_t>ntt.decimal_cap(k)
     cdef long written
     cdef PyObject *out = PyBytes_FromStringAndSize(NULL, cap)
     cdef char *buf
@@ -117,7 +120,7 @@ cdef bytes _ntt_fib_digits(long k):
         raise MemoryError("no memory for the decimal digits")
     buf = PyBytes_AS_STRING(out)
     with nogil:
-        written = ff_ntt.fib_decimal(buf, <size_t>cap, k, ff_call_par2())
+        written = ntt.fib_decimal(buf, <size_t>cap, k, ff_call_par2())
     if written < 0:
         Py_XDECREF(out)
         raise MemoryError("no memory for the decimal digits")

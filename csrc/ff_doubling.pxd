@@ -27,8 +27,11 @@ cdef extern from "ff_ntt_switch.h" nogil:
         long (*fib_decimal)(char *, size_t, long, const ff_par2 *) noexcept nogil
         size_t (*binary_peak)(unsigned long, int, int) noexcept nogil
         size_t (*decimal_peak)(long, int) noexcept nogil
+        int (*binary_product)(mpz_ptr, mpz_srcptr, mpz_srcptr) noexcept nogil
+        long (*decimal_product)(char *, size_t, const char *, size_t, const char *, size_t) noexcept nogil
     int FF_NTT_ABI
-    const ff_ntt_api *ff_ntt              # the loaded kernels, NULL for the GMP path
+    void ff_set_ntt(const ff_ntt_api *) noexcept       # load (or NULL: unload) the kernels
+    const ff_ntt_api *ff_ntt_loaded() noexcept        # the kernels now, NULL for the GMP path
     void ff_set_call_ntt(int) noexcept
-    int ff_ntt_on() noexcept              # loaded, and allowed for this call
+    const ff_ntt_api *ff_ntt_for_call() noexcept      # loaded and allowed for this call, read once
     const ff_par2 *ff_call_par2() noexcept  # the pool hook for this call's threads, or NULL

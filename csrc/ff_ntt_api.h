@@ -15,7 +15,7 @@
 #include "ff_par2.h"
 
 /* Bumped whenever the table changes: a stale _ntt beside a new core is refused. */
-#define FF_NTT_ABI 1
+#define FF_NTT_ABI 2
 
 typedef struct {
     int abi;
@@ -31,6 +31,9 @@ typedef struct {
     /* Peak heap of one call, the result included (admission). */
     size_t (*binary_peak)(unsigned long n, int threads, int pair);
     size_t (*decimal_peak)(long n, int threads);
+    /* The two multiplications on operands a test chooses (ff_ntt_probe.h). */
+    int (*binary_product)(mpz_ptr out, mpz_srcptr x, mpz_srcptr y);
+    long (*decimal_product)(char *buf, size_t cap, const char *a, size_t alen, const char *b, size_t blen);
 } ff_ntt_api;
 
 #endif /* FF_NTT_API_H */

@@ -7,6 +7,7 @@
 #include "ff_bin.h"
 #include "ff_dec.h"
 #include "ff_flint_io.h"
+#include "ff_ntt_probe.h"
 
 static ff_ntt_api FF_NTT_KERNELS = {
     FF_NTT_ABI,
@@ -18,6 +19,8 @@ static ff_ntt_api FF_NTT_KERNELS = {
     ff_fib_decimal_write,
     ff_bin_peak_bytes,
     ff_dec_peak_bytes,
+    ff_probe_binary_product,
+    ff_probe_decimal_product,
 };
 
 #endif /* FF_NTT_KERNELS_H */

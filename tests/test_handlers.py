@@ -279,6 +279,31 @@ def test_apigw_internal_error_is_a_generic_500(sample_event, monkeypatch, caplog
     assert record.levelname == "ERROR" and "secret internal detail" in caplog.text  # logged, not returned
 
 
+def test_apigw_out_of_memory_building_the_answer_is_a_422(sample_event, monkeypatch) -> None:
+    def no_memory(digits: bytes) -> bytes:
+        raise MemoryError
+
+    monkeypatch.setattr(handlers, "result_json", no_memory)
+    outer, payload = _decode(apigw(sample_event("apigw_v2"), None))
+    assert outer["statusCode"] == 422
+    assert payload == {"error": "the answer to this request does not fit in the memory free now"}
+
+
+def test_apigw_out_of_memory_for_the_response_itself_answers_small(sample_event, monkeypatch) -> None:
+    real, calls = handlers.http_response, []
+
+    def first_call_fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args[1])
+        if len(calls) == 1:
+            raise MemoryError
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(handlers, "http_response", first_call_fails)
+    outer, payload = _decode(apigw(sample_event("apigw_v2"), None))
+    assert calls == [200, 422] and outer["statusCode"] == 422
+    assert payload == {"error": "the answer to this request does not fit in the memory free now"}
+
+
 def test_apigw_not_a_proxy_event_raises() -> None:
     with pytest.raises(InvalidInput, match="proxy event"):
         apigw({"n": 7}, None)

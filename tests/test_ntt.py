@@ -8,6 +8,7 @@ property below runs on both paths (``_backend.use``, the private knob).
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -182,3 +183,85 @@ def test_the_private_environment_knob_forces_the_gmp_path_or_names_its_rule() ->
     bad = _python("import fastfib", FASTFIB_BACKEND="flint")
     assert bad.returncode == 1
     assert "RuntimeError: FASTFIB_BACKEND may only be 'gmp' (to force the GMP path), got 'flint'" in bad.stderr
+
+
+# The kernels' own multiplications on operands at the transforms' edges
+# (the private probes _core._ntt_product and _ntt_decimal_product): all-ones
+# limbs, limbs of 10**19 - 1, powers of the base, and sizes on both sides of
+# each switch: FLINT's radix product goes to fft_small from 80 limbs of 10**19,
+# its binary product from 1000 (squares 1400) limbs of 2**64.
+BINARY_LIMBS = [1, 2, 999, 1000, 1001, 1399, 1400, 1401, 4097, 30_000]
+DECIMAL_LIMBS = [1, 2, 79, 80, 81, 159, 160, 161, 1000, 5000]
+
+
+def _binary_operand(kind: str, limbs: int, rng: random.Random) -> gmpy2.mpz:
+    if kind == "ones":
+        return gmpy2.mpz(2) ** (64 * limbs) - 1
+    if kind == "power":
+        return gmpy2.mpz(2) ** (64 * (limbs - 1))
+    return gmpy2.mpz(rng.getrandbits(64 * limbs)) | 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(BINARY_LIMBS), st.sampled_from(BINARY_LIMBS), st.sampled_from(["ones", "power", "random"]),
+       st.sampled_from(["ones", "power", "random"]), st.booleans(), st.randoms(use_true_random=False))  # fmt: skip
+def test_binary_products_at_edge_operands(xn: int, yn: int, xk: str, yk: str, square: bool, rng: random.Random) -> None:
+    rng = random.Random(rng.getrandbits(64))  # bulk draws from a plain generator Hypothesis seeds
+    x = _binary_operand(xk, xn, rng)
+    y = x if square else _binary_operand(yk, yn, rng)
+    assert _core._ntt_product(x, y) == x * y
+
+
+def _decimal_operand(kind: str, limbs: int, rng: random.Random) -> bytes:
+    if kind == "nines":  # every limb 10**19 - 1
+        return b"9" * (19 * limbs)
+    if kind == "power":  # (10**19) ** (limbs - 1)
+        return b"1" + b"0" * (19 * (limbs - 1))
+    return (str(rng.randrange(1, 10)) + "".join(rng.choices("0123456789", k=19 * limbs - 1))).encode()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(DECIMAL_LIMBS), st.sampled_from(DECIMAL_LIMBS), st.sampled_from(["nines", "power", "random"]),
+       st.sampled_from(["nines", "power", "random"]), st.booleans(), st.randoms(use_true_random=False))  # fmt: skip
+def test_decimal_products_at_edge_operands(an: int, bn: int, ak: str, bk: str, square: bool, rng: random.Random) -> None:
+    rng = random.Random(rng.getrandbits(64))  # bulk draws from a plain generator Hypothesis seeds
+    a = _decimal_operand(ak, an, rng)
+    b = a if square else _decimal_operand(bk, bn, rng)
+    assert _core._ntt_decimal_product(a, b) == gmpy2.digits(gmpy2.mpz(a) * gmpy2.mpz(b)).encode()
+
+
+def test_products_of_zero_and_bad_operands() -> None:
+    assert _core._ntt_decimal_product(b"0", b"9" * 100) == b"0"
+    assert _core._ntt_product(gmpy2.mpz(0), gmpy2.mpz(2**200)) == 0
+    with pytest.raises(ValueError, match="decimal digits"):
+        _core._ntt_decimal_product(b"12a", b"3")
+    with pytest.raises(ValueError, match=">= 0"):
+        _core._ntt_product(gmpy2.mpz(-1), gmpy2.mpz(3))
+
+
+def test_switching_paths_while_another_thread_computes_is_safe() -> None:
+    # A call reads the kernel table once; use() may switch it at any moment (a reviewer's SIGSEGV).
+    proc = _python(
+        """
+        import threading, time, fastfib, gmpy2
+        from fastfib import _backend
+        stop, wrong, calls = False, [], [0]
+        def spin():
+            while not stop:
+                for n in (150, 200_001):
+                    if fastfib.fib_digits(n) != gmpy2.digits(gmpy2.fib(n)).encode():
+                        wrong.append(n)
+                    calls[0] += 1
+        t = threading.Thread(target=spin)
+        t.start()
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            _backend.use("gmp")
+            _backend.use("ntt")
+        stop = True
+        t.join()
+        print(len(wrong), calls[0] > 100)
+        """
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.split() == ["0", "True"]

@@ -220,7 +220,7 @@ def reserve_index(n: int, name: str = "n", copies: int = WORKING_COPIES) -> Cont
         allowed = int(_estimate_within(free) * 8 // copies / LOG2_PHI)
         return (
             f"{name}={describe(n)} is too large for the memory free now: "
-            f"|{name}| must be at most {allowed} at present (and at most {MAX_INDEX} at any time)"
+            f"|{name}| must be at most {allowed} at present"
         )
 
     return reserve_bytes(_index_bytes(n, copies), refusal)

@@ -40,6 +40,8 @@ __all__ = ["raw", "apigw", "InvalidInput", "InputTooLarge", "LIMITS", "MAX_N"]
 LIMITS = Limits.from_env()
 #: Largest |n| served without ``mod``.
 MAX_N = LIMITS.max_n
+#: The 422 message when the answer to a request does not fit in the memory free now.
+TOO_LARGE_TO_ANSWER = "the answer to this request does not fit in the memory free now"
 #: Whether awslambdaric decodes this process's events with fastfib.jsonrules.loads.
 DECODER_INSTALLED = install()
 
@@ -100,10 +102,18 @@ def apigw(event: Any, context: Any = None) -> bytes:
             log_invocation("apigw", None, 0, started, type(exc).__name__)
             raise
         status, body, ndigits, headers = exc.status, error_json(str(exc)), 0, exc.headers
+    except MemoryError:  # building the answer for this request's size: the request's doing, not a fault
+        if http is None:
+            raise
+        status, body, ndigits = 422, error_json(TOO_LARGE_TO_ANSWER), 0
     except Exception:  # our fault, not the client's: details to the log only
         if http is None:
             raise
         log_invocation("apigw", request, 0, started, "500", failed=True)
         return http_response(http, 500, error_json("internal error"))
     log_invocation("apigw", request, ndigits, started, str(status))
-    return http_response(http, status, body, headers)
+    try:
+        return http_response(http, status, body, headers)
+    except MemoryError:  # the response itself (up to 6 MB) did not fit: answer small instead
+        del body
+        return http_response(http, 422, error_json(TOO_LARGE_TO_ANSWER))
