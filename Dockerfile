@@ -14,9 +14,11 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:nonroot
 ARG DEBUG_RUNTIME_IMAGE=gcr.io/distroless/python3-debian13:debug
 # FLINT (static, with its NTT), built on the host by `make flint` for the
 # target architecture: never compiled here, so an arm64 build under
-# emulation does not spend hours on it.  BuildKit sets TARGETARCH.
-ARG TARGETARCH=amd64
-ARG FLINT_CONTEXT=.cache/flint-context/${TARGETARCH}
+# emulation does not spend hours on it.  BuildKit (sam build) sets
+# TARGETARCH from --platform, as long as it is declared with no default;
+# make passes FLINT_CONTEXT itself.
+ARG TARGETARCH
+ARG FLINT_CONTEXT=.cache/flint-context/${TARGETARCH:-amd64}
 
 # The runtime's own tree: its interpreter and stdlib sources are what the
 # bytecode is compiled from and for.

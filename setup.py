@@ -78,7 +78,8 @@ extensions = [core]
 # the CPU has them (fastfib._backend).
 FLINT_DIR = os.environ.get("FASTFIB_FLINT_DIR")
 # x86-64-v3's features, named one by one: zig cc (make wheels) reads no
-# -march=x86-64-v3.  csrc/ff_cpu.h checks each before the module is loaded.
+# -march=x86-64-v3.  csrc/ff_cpu.h checks each (and the rest of x86-64-v2
+# and v3, which FLINT's -march=x86-64-v3 may use) before the module is loaded.
 X86_64_V3 = ["-mavx", "-mavx2", "-mfma", "-mbmi", "-mbmi2", "-mf16c", "-mlzcnt", "-mmovbe", "-mpopcnt", "-msse4.2", "-mxsave"]
 if FLINT_DIR:
     flint_lib = os.path.join(FLINT_DIR, "lib", "libflint.a")

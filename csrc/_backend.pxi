@@ -30,7 +30,7 @@ def _ntt_in_use():
     return ff_ntt_loaded() != NULL
 
 
-def _ntt_product(mpz x, mpz y):
+def _ntt_product(mpz x not None, mpz y not None):
     """Private, for tests: x*y (x, y >= 0) by the NTT path's binary product. No memory check: keep them small."""
     cdef mpz out = GMPy_MPZ_New(NULL)
     cdef const ff_ntt_api *ntt = ff_ntt_loaded()

@@ -43,7 +43,7 @@ def _residue_split(enable=None):
     return bool(ff_crt_available())
 
 
-def _product(mpz x, mpz y):
+def _product(mpz x not None, mpz y not None):
     """Private, for tests: x*y as fastfib's own products compute it (ff_mul with
     get_threads() threads and the current thresholds; the square path when y is x).
     No memory check: keep the operands small."""

@@ -19,10 +19,19 @@ static unsigned long long ff_xgetbv0(void) {
     return ((unsigned long long)hi << 32) | lo;
 }
 
-/* NULL if the CPU runs x86-64-v3 code, else the name of a missing feature. */
+/* NULL if the CPU runs x86-64-v3 code (every feature of levels v2 and v3),
+ * else the name of a missing feature. */
 static const char *ff_ntt_cpu_missing(void) {
     unsigned int a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return "CPUID leaf 1";
+    /* x86-64-v2, which v3 includes */
+    if (!(c & (1u << 0))) return "SSE3";
+    if (!(c & (1u << 9))) return "SSSE3";
+    if (!(c & (1u << 13))) return "CMPXCHG16B";
+    if (!(c & (1u << 19))) return "SSE4.1";
+    if (!(c & (1u << 20))) return "SSE4.2";
+    if (!(c & (1u << 23))) return "POPCNT";
+    /* x86-64-v3 */
     if (!(c & (1u << 27))) return "OSXSAVE";
     if ((ff_xgetbv0() & 6) != 6) return "AVX state saved by the OS";
     if (!(c & (1u << 28))) return "AVX";
@@ -34,6 +43,7 @@ static const char *ff_ntt_cpu_missing(void) {
     if (!(b & (1u << 3))) return "BMI1";
     if (!(b & (1u << 8))) return "BMI2";
     if (!__get_cpuid(0x80000001u, &a, &b, &c, &d)) return "CPUID leaf 0x80000001";
+    if (!(c & (1u << 0))) return "LAHF/SAHF";
     if (!(c & (1u << 5))) return "LZCNT";
     return 0;
 }

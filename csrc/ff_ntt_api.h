@@ -20,7 +20,9 @@
 typedef struct {
     int abi;
     const char *flint_version;
-    /* F(n), L(n), (F(n), F(n+1)) for n >= 0 into mpz: 0, or -1 without memory for scratch. */
+    /* F(n), L(n), (F(n), F(n+1)) for n >= 0 into mpz: 0, or -1 when the
+     * scratch block could not be allocated (GMP's and FLINT's own
+     * allocations abort instead: the caller reserves the memory first). */
     int (*fib)(mpz_ptr out, unsigned long n, const ff_par2 *par);
     int (*lucas)(mpz_ptr out, unsigned long n, const ff_par2 *par);
     int (*fib_pair)(mpz_ptr f0, mpz_ptr f1, unsigned long n, const ff_par2 *par);
@@ -31,7 +33,8 @@ typedef struct {
     /* Peak heap of one call, the result included (admission). */
     size_t (*binary_peak)(unsigned long n, int threads, int pair);
     size_t (*decimal_peak)(long n, int threads);
-    /* The two multiplications on operands a test chooses (ff_ntt_probe.h). */
+    /* The two multiplications on operands a test chooses (ff_ntt_probe.h);
+     * no memory check: tests keep the operands small. */
     int (*binary_product)(mpz_ptr out, mpz_srcptr x, mpz_srcptr y);
     long (*decimal_product)(char *buf, size_t cap, const char *a, size_t alen, const char *b, size_t blen);
 } ff_ntt_api;

@@ -14,8 +14,8 @@
 #include "ff_bin.h"
 #include "ff_dec.h"
 
-/* out = x * y for x, y >= 0, by ff_bin.h's product (flint_mpn_mul/sqr):
- * 0, or -1 without memory. */
+/* out = x * y for x, y >= 0, by ff_bin.h's product (flint_mpn_mul/sqr);
+ * returns 0 (GMP and FLINT abort without memory: keep the operands small). */
 FF_API int ff_probe_binary_product(mpz_ptr out, mpz_srcptr x, mpz_srcptr y) {
     mp_size_t xn = mpz_size(x), yn = mpz_size(y);
     mp_ptr r;

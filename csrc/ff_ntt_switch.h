@@ -33,7 +33,7 @@ static void ff_pool_run2(void *ctx, ff_task_fn fn, void *a0, void *a1) {
 
 /* The hook for this call: NULL (serial) with one thread. */
 static const ff_par2 *ff_call_par2(void) {
-    static ff_par2 par = {ff_pool_run2, NULL, 0, 0};
+    static __thread ff_par2 par = {ff_pool_run2, NULL, 0, 0};   /* each calling thread its own */
     if (FF_THREADS() <= 1) return NULL;
     par.min_limbs = (long)(ff_par_mul_bits / GMP_NUMB_BITS);
     return &par;
