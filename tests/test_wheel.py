@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -52,6 +53,27 @@ def test_wheel_installs_into_fresh_venv(wheel: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "354224848179261915075\n"
+
+
+def test_a_build_without_flint_passes_the_suite_on_the_gmp_path(wheel: Path, tmp_path: Path) -> None:
+    # pip install . where no FLINT was built (no FASTFIB_FLINT_DIR): the core alone, and every
+    # in-process test of the arithmetic passes on the GMP path.
+    with zipfile.ZipFile(wheel) as zf:
+        assert not [n for n in zf.namelist() if n.startswith("fastfib/_ntt") and n.endswith(".so")]
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    hypothesis = re.search(r'"(hypothesis[^"]*)"', (ROOT / "pyproject.toml").read_text()).group(1)  # type: ignore[union-attr]
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel), "pytest", hypothesis], check=True, timeout=600)
+    backend = subprocess.run([str(python), "-c", "import fastfib; print(fastfib.backend())"], capture_output=True,
+                             text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+    assert backend.stdout.strip() == "gmp (this build has no NTT module (fastfib was built without FLINT: FASTFIB_FLINT_DIR))"
+    proc = subprocess.run(
+        [str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider", "tests/test_api.py", "tests/test_threads.py"],
+        capture_output=True, text=True, timeout=900, cwd=ROOT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout.strip().splitlines()[-1]
 
 
 def test_build_without_a_compiler_fails_loudly(tmp_path: Path) -> None:
