@@ -115,9 +115,10 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# The inner loop: everything that needs no Docker, no RIE and no wheel build.
+# The inner loop: everything that needs no Docker, no RIE and no wheel build,
+# less the tests that take seconds each (marker slow).
 test-fast: venv
-	$(VENV)/bin/pytest -m "not docker and not rie and not wheel"
+	$(VENV)/bin/pytest -m "not docker and not rie and not wheel and not slow"
 
 # Wheels that pip installs without a compiler: zig cc against glibc 2.17,
 # aarch64 cross-compiled, each checked (scripts/check_wheels.py) before it

@@ -204,6 +204,7 @@ for event in {events}:
 """
 
 
+@pytest.mark.slow  # a subprocess under RLIMIT_AS per headroom
 @pytest.mark.parametrize("headroom_mib", [16, 24, 32, 64])
 def test_a_long_n_with_mod_under_an_address_space_limit_is_refused_or_served(headroom_mib: int) -> None:
     # gmpy2.mpz(text) of 6·10^6 digits made GMP abort with 20 to 32 MiB of headroom.

@@ -15,6 +15,9 @@ import textwrap
 
 import pytest
 
+# Seconds each (subprocesses under memory limits): make test runs them, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 # Before the import: the limit, and memory already in use (the ballast).
 _PRELUDE = """
 import resource, sys, threading

@@ -15,6 +15,9 @@ from cfnlint.decode import decode_str
 
 from fastfib.limits import DEFAULT_MAX_N, ENV_VAR, largest_max_n
 
+# Seconds each (cfn-lint runs): make test runs them, make test-fast does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")

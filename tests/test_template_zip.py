@@ -9,8 +9,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cfnlint.decode import decode_str
 from test_template import cfn_lint
+
+# Seconds each (cfn-lint runs): make test runs them, make test-fast does not.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 ZIP_TEMPLATE = ROOT / "template-zip.yaml"
