@@ -18,11 +18,8 @@
  * Entry points (n any long, negative included):
  *     size_t ff_dec_cap(long n)       bytes a buffer needs for F(n) or L(n): sign, digits, NUL
  *     long ff_fib_decimal_write(char *buf, size_t cap, long n, const ff_par2 *par)
- *     long ff_lucas_decimal_write(char *buf, size_t cap, long n, const ff_par2 *par)
  *         write the digits ('-' first if negative, then a NUL) into buf and
  *         return their length, or FF_DEC_ENOMEM / FF_DEC_ESMALL.
- *     char *ff_fib_decimal(long n, size_t *len)   malloc'd string (free()), NULL if no memory
- *     char *ff_lucas_decimal(long n, size_t *len)
  *     size_t ff_dec_peak_bytes(long n, int threads)   peak heap bound of one call
  * par: NULL for one thread, or a hook that runs the two squarings of a step at once.
  * Thread-safe: the only global is the radix context, made once under
@@ -276,8 +273,8 @@ FF_API size_t ff_dec_cap(long n) {
     return (size_t)((double)m * 0.20898764024997873) + 4;    /* digits + 1, sign, NUL, slack */
 }
 
-/* An upper bound of the heap a call of ff_fib_decimal_write or
- * ff_lucas_decimal_write may use at its peak, counting the caller's string
+/* An upper bound of the heap a call of ff_fib_decimal_write (or of
+ * ff_dec_write for L(n)) may use at its peak, counting the caller's string
  * buffer (ff_dec_cap(n) bytes), for admission control.  Measured in a fresh
  * process (fft_small's tables and scratch made during the call, the worst
  * case; harness/mem_ntt.c): peak / cap = 6.36, 5.09, 5.96, 6.69 at
@@ -324,23 +321,5 @@ static long ff_dec_write(char *buf, size_t cap, long n, int lucas, const ff_par2
 FF_API long ff_fib_decimal_write(char *buf, size_t cap, long n, const ff_par2 *par) {
     return ff_dec_write(buf, cap, n, 0, par);
 }
-
-FF_API long ff_lucas_decimal_write(char *buf, size_t cap, long n, const ff_par2 *par) {
-    return ff_dec_write(buf, cap, n, 1, par);
-}
-
-static char *ff_dec_alloc(long n, size_t *len, int lucas) {
-    size_t cap = ff_dec_cap(n);
-    char *s = (char *)malloc(cap);
-    long r;
-    if (s == NULL) return NULL;
-    r = ff_dec_write(s, cap, n, lucas, NULL);
-    if (r < 0) { free(s); return NULL; }
-    if (len) *len = (size_t)r;
-    return s;
-}
-
-FF_API char *ff_fib_decimal(long n, size_t *len) { return ff_dec_alloc(n, len, 0); }
-FF_API char *ff_lucas_decimal(long n, size_t *len) { return ff_dec_alloc(n, len, 1); }
 
 #endif /* FF_DEC_H */
